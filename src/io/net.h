@@ -1,0 +1,45 @@
+/*
+ * io_net: sockets with deadlines.
+ *
+ * Every socket it returns is non-blocking, close-on-exec, and (TCP) has
+ * TCP_NODELAY set: postie writes each pipelined group in one write and must
+ * not wait for Nagle.
+ *
+ * Errors: ERR_TEMP (refused, unreachable, timed out: another try may
+ * work), ERR_OS.
+ */
+#ifndef POSTIE_IO_NET_H
+#define POSTIE_IO_NET_H
+
+#include <netdb.h>
+#include <stddef.h>
+
+#include "util/err.h"
+
+#define IO_NET_ADDRSTR_MAX 64	/* "[ffff:...:ffff]:65535" fits */
+
+/*
+ * Connect to each address of addrs in turn until one answers, giving each
+ * at most timeout_ms.  On success *fd is the socket and peer (when not
+ * NULL) gets "192.0.2.1:25" or "[2001:db8::1]:25".  The error names every
+ * address tried and why it failed.
+ */
+enum err_kind io_net_connect(const struct addrinfo *addrs, int timeout_ms,
+    int *fd, char *peer, size_t peerlen, struct err *e);
+
+/*
+ * Listen on addr (a literal, e.g. "127.0.0.1" or "::1") and port ("0" for
+ * any free port); *port_out gets the bound port.
+ */
+enum err_kind io_net_listen(const char *addr, const char *port, int *fd,
+    unsigned *port_out, struct err *e);
+
+/* Accept one connection on a listening socket (blocking until one comes
+ * or timeout_ms passes; -1 waits for ever).  ERR_TEMP on timeout. */
+enum err_kind io_net_accept(int lfd, int timeout_ms, int *fd, char *peer,
+    size_t peerlen, struct err *e);
+
+/* Format a socket address as "ip:port" / "[ip6]:port". */
+void io_net_addrstr(const struct sockaddr *sa, char *out, size_t outlen);
+
+#endif

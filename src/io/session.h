@@ -1,0 +1,90 @@
+/*
+ * io_session: the poll() driver that pumps an SMTP engine (client or
+ * server) over a socket, or later over a TLS stream (the seam: s->tls).
+ *
+ * It is the only code that turns engine output into system calls:
+ * everything an engine has queued leaves in one write() where the kernel
+ * takes it whole, and reads wait with the timeout that fits what the
+ * engine is waiting for (RFC 5321 4.5.3.2).
+ *
+ * Errors: ERR_TEMP (timeout, connection reset: the engine has been told
+ * with *_eof() and will report it as events), ERR_OS.
+ */
+#ifndef POSTIE_IO_SESSION_H
+#define POSTIE_IO_SESSION_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "smtp/client.h"
+#include "smtp/server.h"
+#include "util/err.h"
+#include "util/log.h"
+
+#define IO_SESSION_READ_CHUNK 65536
+
+/* Seconds; RFC 5321 4.5.3.2 minimums by default. */
+struct io_session_timeouts {
+	int connect;		/* TCP connect, per address: 30 s default */
+	int greeting;		/* 5 min */
+	int command;		/* EHLO, MAIL, RCPT, RSET, QUIT...: 5 min */
+	int data_init;		/* 354 to DATA: 2 min */
+	int data_block;		/* each write of message data: 3 min */
+	int data_end;		/* reply to the final dot: 10 min */
+};
+
+void io_session_timeouts_default(struct io_session_timeouts *t);
+/* Every timeout set to seconds (msmtp's single `timeout` command). */
+void io_session_timeouts_all(struct io_session_timeouts *t, int seconds);
+
+struct io_tls;	/* io/tls.h (TLS issue): the encrypted stream, when on */
+
+struct io_session {
+	int fd;
+	struct io_tls *tls;		/* NULL: plain socket */
+	struct io_session_timeouts to;
+	struct log *log;		/* may be NULL */
+	unsigned long long bytes_in;
+	unsigned long long bytes_out;
+	unsigned flights;		/* number of non-empty flushes */
+	bool eof;			/* peer closed its side */
+};
+
+/* Take ownership of fd (closed by io_session_close). */
+void io_session_init(struct io_session *s, int fd,
+    const struct io_session_timeouts *to, struct log *log);
+void io_session_close(struct io_session *s);
+
+/* Write all n bytes, each write waiting at most timeout_s. */
+enum err_kind io_session_write(struct io_session *s, const void *p, size_t n,
+    int timeout_s, struct err *e);
+/*
+ * One read of at most cap bytes, waiting at most timeout_s (-1: for ever).
+ * *got == 0 means the peer closed the connection.
+ */
+enum err_kind io_session_read(struct io_session *s, void *p, size_t cap,
+    size_t *got, int timeout_s, struct err *e);
+
+/*
+ * Client: write everything the engine has queued (one flight), then, if it
+ * wants input, read once with the timeout for smtp_client_waiting() and
+ * feed it.  EOF, a timeout or a socket error is passed to the engine with
+ * smtp_client_eof() (and returned), so the engine's events stay the one
+ * source of truth.  Call it when the engine has no event pending.
+ */
+enum err_kind io_session_pump_client(struct io_session *s,
+    struct smtp_client *c, struct err *e);
+
+/*
+ * Server: write what the engine has queued when it wants input (so the
+ * replies to a pipelined group leave together), then read once, waiting at
+ * most idle_s, and feed it; on EOF call smtp_server_eof().
+ */
+enum err_kind io_session_pump_server(struct io_session *s,
+    struct smtp_server *srv, int idle_s, struct err *e);
+
+/* Write what the server engine has queued now (e.g. before a close). */
+enum err_kind io_session_flush_server(struct io_session *s,
+    struct smtp_server *srv, struct err *e);
+
+#endif

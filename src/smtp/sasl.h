@@ -1,0 +1,62 @@
+/*
+ * smtp_sasl: the client side of one SMTP AUTH exchange (RFC 4954), sans-I/O.
+ *
+ * The client engine drives it: after the final EHLO it calls
+ * smtp_sasl_start() to pick a mechanism and get the AUTH command's
+ * initial response, smtp_sasl_step() for each 334 challenge, and
+ * smtp_sasl_finish() on 235 (mechanisms that authenticate the server,
+ * such as SCRAM, check its final message there).  Payloads in and out are
+ * base64 text, exactly as on the wire.
+ *
+ * Policy lives here, not in the engine: without TLS no password leaves the
+ * machine (only SCRAM would be allowed), unless allow_plaintext is set.
+ *
+ * Ownership: credentials are borrowed from the caller (a struct secret the
+ * caller wipes); every buffer that held a secret is wiped here.
+ *
+ * Errors: ERR_NOPERM (no usable mechanism, policy forbids), ERR_PROTOCOL
+ * (malformed challenge: the engine then cancels with "*"), ERR_SOFTWARE.
+ */
+#ifndef POSTIE_SMTP_SASL_H
+#define POSTIE_SMTP_SASL_H
+
+#include <stdbool.h>
+
+#include "smtp/caps.h"
+#include "util/buf.h"
+#include "util/err.h"
+#include "util/secret.h"
+
+#define SMTP_SASL_STEPS_MAX 8	/* a 334 loop longer than this is cut off */
+
+struct smtp_sasl_conf {
+	const char *mech;		/* "PLAIN", "LOGIN"...; NULL: best offered */
+	const char *user;
+	const struct secret *password;
+	bool allow_plaintext;		/* password without TLS is allowed */
+};
+
+struct smtp_sasl;
+
+struct smtp_sasl *smtp_sasl_new(const struct smtp_sasl_conf *conf);
+void smtp_sasl_free(struct smtp_sasl *s);	/* wipes; s may be NULL */
+
+/*
+ * Choose the mechanism from what the server offers.  *mech gets its name
+ * (borrowed, static).  When the mechanism has an initial response, it is
+ * appended to initial as base64 ("=" for an empty one) and *has_initial is
+ * set.
+ */
+enum err_kind smtp_sasl_start(struct smtp_sasl *s, const struct smtp_caps *caps,
+    bool tls_active, const char **mech, struct buf *initial, bool *has_initial,
+    struct err *e);
+
+/* A 334 challenge (base64 text after "334 ") in, the response out. */
+enum err_kind smtp_sasl_step(struct smtp_sasl *s, const char *challenge,
+    struct buf *response, struct err *e);
+
+/* The 235 reply's text (may hold final server data); ERR_OK when done. */
+enum err_kind smtp_sasl_finish(struct smtp_sasl *s, const char *text,
+    struct err *e);
+
+#endif

@@ -1,0 +1,142 @@
+/*
+ * smtp_server: the server side of an SMTP session, sans-I/O; the mirror of
+ * smtp_client.  It serves `postie -bs` and the test server smtp-testd.
+ *
+ *     feed(client bytes) -> engine -> output(replies) + events
+ *
+ * Commands are parsed one at a time, in order, even when the client
+ * pipelines them: after a command event the engine parses nothing more
+ * until the driver answers it, either with smtp_server_accept() (the
+ * engine's standard reply and state change) or with smtp_server_reply()
+ * (a reply of the driver's choosing; for MAIL, RCPT and DATA a 2xx/3xx
+ * code still makes the state change, anything else does not).  That is
+ * the check/act hook: the driver sees every command before it takes
+ * effect.  The driver writes output when the engine has no command left
+ * to parse (smtp_server_wants_input() true), so replies to a pipelined
+ * group leave in one write (RFC 2920).
+ *
+ * Message data after 354 is dot-unstuffed and handed out as
+ * SMTP_SERVER_EV_DATA chunks, exactly as the bytes arrived (CRLF kept;
+ * only the final "\r\n.\r\n" ends the data, a bare "\n.\n" does not).
+ * SMTP_SERVER_EV_DATA_END then awaits the driver's answer like a command.
+ *
+ * Limits: a command line longer than SMTP_SERVER_LINE_MAX gets "500 5.5.2
+ * line too long" and is discarded; message data over conf.size_max (when
+ * not 0) is discarded and the data end gets "552 5.3.4".
+ *
+ * Events carry borrowed pointers valid until the next call into the
+ * engine.
+ */
+#ifndef POSTIE_SMTP_SERVER_H
+#define POSTIE_SMTP_SERVER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "smtp/caps.h"
+#include "util/buf.h"
+
+#define SMTP_SERVER_LINE_MAX 4096
+#define SMTP_SERVER_OUT_MAX (1u << 20)
+
+enum smtp_server_cmd {
+	SMTP_SERVER_CMD_UNKNOWN,	/* an unrecognised verb (accept: 500) */
+	SMTP_SERVER_CMD_CONNECT,	/* the greeting (accept: 220) */
+	SMTP_SERVER_CMD_HELO,
+	SMTP_SERVER_CMD_EHLO,
+	SMTP_SERVER_CMD_MAIL,
+	SMTP_SERVER_CMD_RCPT,
+	SMTP_SERVER_CMD_DATA,
+	SMTP_SERVER_CMD_BDAT,
+	SMTP_SERVER_CMD_RSET,
+	SMTP_SERVER_CMD_NOOP,
+	SMTP_SERVER_CMD_QUIT,
+	SMTP_SERVER_CMD_VRFY,
+	SMTP_SERVER_CMD_STARTTLS,
+	SMTP_SERVER_CMD_AUTH,
+	SMTP_SERVER_CMD_COUNT
+};
+
+struct smtp_server_conf {
+	const char *hostname;		/* in the greeting and EHLO reply */
+	unsigned caps;			/* enum smtp_cap bits to offer */
+	unsigned long long size_max;	/* SIZE to announce and enforce; 0 none */
+	const char *auth_mechs;		/* "PLAIN LOGIN" when SMTP_CAP_AUTH */
+	bool tls_active;		/* session is TLS already (implicit TLS) */
+};
+
+enum smtp_server_event_type {
+	SMTP_SERVER_EV_NONE,
+	SMTP_SERVER_EV_COMMAND,	/* a command awaits accept() or reply() */
+	SMTP_SERVER_EV_DATA,	/* message bytes (unstuffed) */
+	SMTP_SERVER_EV_DATA_END, /* message complete: awaits accept()/reply() */
+	SMTP_SERVER_EV_STARTTLS, /* 220 queued: flush it, handshake, then
+				  * smtp_server_tls_started() */
+	SMTP_SERVER_EV_CLOSE	/* QUIT answered (flush, then close) */
+};
+
+struct smtp_server_event {
+	enum smtp_server_event_type type;
+	enum smtp_server_cmd cmd;	/* EV_COMMAND */
+	const char *verb;		/* EV_COMMAND: as sent, e.g. "MAIL" */
+	const char *line;		/* EV_COMMAND: whole line without CRLF */
+	const char *arg;		/* EV_COMMAND: the path for MAIL/RCPT
+					 * (without <>), the domain for
+					 * HELO/EHLO, else the rest of line */
+	const char *params;		/* EV_COMMAND: ESMTP parameters or "" */
+	const void *data;		/* EV_DATA */
+	size_t len;			/* EV_DATA */
+	size_t msg_size;		/* EV_DATA_END: bytes received */
+};
+
+/* Session state the driver may read (e.g. to record the envelope). */
+struct smtp_server_envelope {
+	const char *helo;		/* "" before HELO/EHLO */
+	const char *mail_from;		/* NULL before MAIL */
+	const char *const *rcpts;
+	size_t nrcpt;
+};
+
+struct smtp_server;
+
+/*
+ * A new engine.  Its first event is an EV_COMMAND with
+ * SMTP_SERVER_CMD_CONNECT: accept() queues "220 <hostname> ESMTP ...",
+ * reply() another greeting (a 554 or 421 greeting closes the session after
+ * it).  conf is copied, its strings borrowed.  NULL on ENOMEM.
+ */
+struct smtp_server *smtp_server_new(const struct smtp_server_conf *conf);
+void smtp_server_free(struct smtp_server *s);
+
+void smtp_server_feed(struct smtp_server *s, const void *data, size_t n);
+/* Client closed the connection. */
+void smtp_server_eof(struct smtp_server *s);
+
+enum smtp_server_event_type smtp_server_next_event(struct smtp_server *s,
+    struct smtp_server_event *ev);
+
+/* Answer the pending command or data end with the engine's reply. */
+void smtp_server_accept(struct smtp_server *s);
+/* Answer it with "code text" (text may hold "\n" for a multi-line reply). */
+void smtp_server_reply(struct smtp_server *s, int code, const char *text);
+
+const void *smtp_server_output(struct smtp_server *s, size_t *len);
+void smtp_server_output_consume(struct smtp_server *s, size_t n);
+
+/* True when the engine has nothing left to parse and no pending answer. */
+bool smtp_server_wants_input(const struct smtp_server *s);
+/* True after QUIT was answered or the engine gave up on the client. */
+bool smtp_server_closed(const struct smtp_server *s);
+
+/* After EV_STARTTLS, once the handshake succeeded: state back to before
+ * HELO/EHLO, and STARTTLS no longer offered. */
+void smtp_server_tls_started(struct smtp_server *s);
+
+/* The envelope of the transaction in progress (borrowed). */
+void smtp_server_envelope(const struct smtp_server *s,
+    struct smtp_server_envelope *env);
+
+/* Name of the current state, for transcripts and tests. */
+const char *smtp_server_state_name(const struct smtp_server *s);
+
+#endif
