@@ -1,6 +1,725 @@
+/*
+ * postie: the front end.  argv[0] dispatch (postie, sendmail, mailq,
+ * newaliases), sendmail's options, configuration, and the ONLY place that
+ * prints the final error and chooses the exit status (one table: exits[]).
+ */
 #include "config.h"
-int
-main(void)
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include <gnutls/gnutls.h>
+#include <idn2.h>
+
+#include "conf/load.h"
+#include "deliver/input.h"
+#include "deliver/submit.h"
+#include "mail/address.h"
+#include "mail/header.h"
+#include "smtp/sasl.h"
+#include "util/err.h"
+#include "util/log.h"
+
+#define PROG "postie"
+#define TIMEOUT_MAX 86400	/* seconds */
+
+/* The one table from error kinds to sysexits (DESIGN.md). */
+static const int exits[ERR_KIND_COUNT] = {
+	[ERR_OK] = EX_OK,
+	[ERR_USAGE] = EX_USAGE,
+	[ERR_DATA] = EX_DATAERR,
+	[ERR_NOUSER] = EX_NOUSER,
+	[ERR_NOHOST] = EX_NOHOST,
+	[ERR_UNAVAILABLE] = EX_UNAVAILABLE,
+	[ERR_SOFTWARE] = EX_SOFTWARE,
+	[ERR_OS] = EX_OSERR,
+	[ERR_CANTCREAT] = EX_CANTCREAT,
+	[ERR_IO] = EX_IOERR,
+	[ERR_TEMP] = EX_TEMPFAIL,
+	[ERR_PROTOCOL] = EX_PROTOCOL,
+	[ERR_NOPERM] = EX_NOPERM,
+	[ERR_CONFIG] = EX_CONFIG,
+};
+
+enum mode {
+	MODE_SEND,
+	MODE_HELP,
+	MODE_VERSION,
+	MODE_LIST_QUEUE,	/* -bp, mailq */
+	MODE_FLUSH_QUEUE,	/* -q */
+	MODE_NEWALIASES
+};
+
+struct opts {
+	enum mode mode;
+	const char *from;	/* -f / -r */
+	const char *fullname;	/* -F */
+	bool dot_ends;		/* without -i / -oi */
+	bool from_headers;	/* -t */
+	bool verbose;		/* -v */
+	const char *conf_file;	/* -C */
+	const char *account;	/* -a */
+	const char *body_type;	/* -B */
+	char **rcpts;		/* operands */
+	int nrcpt;
+};
+
+static int
+finish(enum err_kind kind, const char *msg)
 {
-	return 0;
+	if (kind != ERR_OK && msg != NULL && msg[0] != '\0')
+		fprintf(stderr, "%s: %s\n", PROG, msg);
+	if ((unsigned)kind >= ERR_KIND_COUNT)
+		kind = ERR_SOFTWARE;
+	return exits[kind];
+}
+
+static void
+usage(FILE *fp)
+{
+	fprintf(fp,
+	    "usage: %s [-itv] [-f sender] [-F name] [-C file] [-a account]\n"
+	    "              [-B type] [-o option] [--] [recipient ...]\n"
+	    "       %s --help | --version\n"
+	    "Reads a message on standard input and submits it over SMTP.\n"
+	    "  -t          take recipients from To, Cc and Bcc as well\n"
+	    "  -i, -oi     a line with only \".\" does not end the message\n"
+	    "  -f ADDR     envelope sender (also -r)\n"
+	    "  -F NAME     sender's full name\n"
+	    "  -C FILE     configuration file (instead of the user's)\n"
+	    "  -a ACCOUNT  account to use (default: \"default\")\n"
+	    "  -v          show the SMTP dialogue on standard error\n"
+	    "See postie(8).\n", PROG, PROG);
+}
+
+/* Closed descriptors 0-2 would be reused by the first open(). */
+static void
+sane_fds(void)
+{
+	int fd;
+
+	for (fd = 0; fd <= 2; fd++) {
+		if (fcntl(fd, F_GETFD) != -1 || errno != EBADF)
+			continue;
+		if (open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY) != fd)
+			_exit(EX_OSERR);
+	}
+}
+
+/* An address from the command line: never an option, never a line break. */
+static enum err_kind
+check_arg_address(const char *what, const char *a, struct err *e)
+{
+	if (a[0] == '-')
+		return err_set(e, ERR_USAGE, "refusing %s '%s': it starts "
+		    "with '-'", what, a);
+	if (strpbrk(a, "\r\n") != NULL)
+		return err_set(e, ERR_USAGE, "refusing %s with a line break",
+		    what);
+	return ERR_OK;
+}
+
+/* The argument of an option: attached ("-fa@b") or the next word. */
+static enum err_kind
+opt_arg(int argc, char **argv, int *i, const char *rest, const char **out,
+    struct err *e)
+{
+	if (rest[0] != '\0') {
+		*out = rest;
+		return ERR_OK;
+	}
+	if (*i + 1 >= argc)
+		return err_set(e, ERR_USAGE, "option %s needs an argument",
+		    argv[*i]);
+	*out = argv[++*i];
+	return ERR_OK;
+}
+
+/* -oX: sendmail's old option syntax. */
+static enum err_kind
+parse_o(const char *sub, struct opts *o, struct err *e)
+{
+	switch (sub[0]) {
+	case 'i':
+		if (sub[1] == '\0') {
+			o->dot_ends = false;
+			return ERR_OK;
+		}
+		break;
+	case 'e':	/* error mode: postie always reports on stderr */
+	case 'm':	/* "me too": meaningless without aliases */
+		return ERR_OK;
+	case 'd':	/* delivery mode: i and b deliver now */
+		if (strcmp(sub, "di") == 0 || strcmp(sub, "db") == 0)
+			return ERR_OK;
+		break;
+	default:
+		break;
+	}
+	return err_set(e, ERR_USAGE, "unknown option -o%s", sub);
+}
+
+static enum err_kind
+parse_long(const char *a, struct opts *o, struct err *e)
+{
+	if (strcmp(a, "--help") == 0)
+		o->mode = MODE_HELP;
+	else if (strcmp(a, "--version") == 0)
+		o->mode = MODE_VERSION;
+	else
+		return err_set(e, ERR_USAGE, "unknown option %s", a);
+	return ERR_OK;
+}
+
+static enum err_kind
+parse_b(const char *rest, struct opts *o, struct err *e)
+{
+	if (strcmp(rest, "m") == 0)
+		return ERR_OK;
+	if (strcmp(rest, "p") == 0) {
+		o->mode = MODE_LIST_QUEUE;
+		return ERR_OK;
+	}
+	if (strcmp(rest, "s") == 0 || strcmp(rest, "v") == 0)
+		return err_set(e, ERR_USAGE, "mode -b%s is not supported yet",
+		    rest);
+	return err_set(e, ERR_USAGE, "unsupported mode -b%s", rest);
+}
+
+static enum err_kind
+parse_one(int argc, char **argv, int *i, struct opts *o, struct err *e)
+{
+	const char *a = argv[*i], *rest = a + 2, *v = NULL;
+
+	switch (a[1]) {
+	case 'f':
+	case 'r':
+		return opt_arg(argc, argv, i, rest, &o->from, e);
+	case 'F':
+		return opt_arg(argc, argv, i, rest, &o->fullname, e);
+	case 'C':
+		return opt_arg(argc, argv, i, rest, &o->conf_file, e);
+	case 'a':
+		return opt_arg(argc, argv, i, rest, &o->account, e);
+	case 'B':
+		if (opt_arg(argc, argv, i, rest, &o->body_type, e) != ERR_OK)
+			return e->kind;
+		if (strcasecmp(o->body_type, "7BIT") != 0 &&
+		    strcasecmp(o->body_type, "8BITMIME") != 0)
+			return err_set(e, ERR_USAGE, "-B takes 7BIT or "
+			    "8BITMIME, not '%s'", o->body_type);
+		return ERR_OK;
+	case 'o':
+		if (opt_arg(argc, argv, i, rest, &v, e) != ERR_OK)
+			return e->kind;
+		return parse_o(v, o, e);
+	case 'b':
+		return parse_b(rest, o, e);
+	case 'h':	/* hop count: postie adds no Received field */
+		return opt_arg(argc, argv, i, rest, &v, e);
+	case 'q':
+		o->mode = MODE_FLUSH_QUEUE;
+		return ERR_OK;
+	case 'N':	/* DSN: the message issue implements these */
+	case 'R':
+	case 'V':
+		return err_set(e, ERR_USAGE, "option -%c is not supported yet",
+		    a[1]);
+	case 'i':
+	case 't':
+	case 'v':
+	case 'U':	/* initial submission: always true for postie */
+	case 'G':	/* gateway submission: nothing to relax */
+		break;
+	default:
+		return err_set(e, ERR_USAGE, "unknown option -%c", a[1]);
+	}
+	/* Flags may be grouped: -ti, -vt. */
+	for (v = a + 1; *v != '\0'; v++) {
+		if (*v == 'i')
+			o->dot_ends = false;
+		else if (*v == 't')
+			o->from_headers = true;
+		else if (*v == 'v')
+			o->verbose = true;
+		else if (*v != 'U' && *v != 'G')
+			return err_set(e, ERR_USAGE, "unknown option -%c", *v);
+	}
+	return ERR_OK;
+}
+
+/*
+ * Options end at the first operand (no GNU permutation): everything after
+ * it is a recipient, so a recipient can never be read as an option.
+ */
+static enum err_kind
+parse_args(int argc, char **argv, struct opts *o, struct err *e)
+{
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (strcmp(a, "--") == 0) {
+			i++;
+			break;
+		}
+		if (a[0] != '-' || a[1] == '\0')
+			break;
+		if (a[1] == '-') {
+			if (parse_long(a, o, e) != ERR_OK)
+				return e->kind;
+			continue;
+		}
+		if (parse_one(argc, argv, &i, o, e) != ERR_OK)
+			return e->kind;
+	}
+	o->rcpts = argv + i;
+	o->nrcpt = argc - i;
+	for (i = 0; i < o->nrcpt; i++)
+		if (check_arg_address("recipient", o->rcpts[i], e) != ERR_OK)
+			return e->kind;
+	if (o->from != NULL &&
+	    check_arg_address("sender", o->from, e) != ERR_OK)
+		return e->kind;
+	if (o->fullname != NULL && strpbrk(o->fullname, "\r\n") != NULL)
+		return err_set(e, ERR_USAGE, "refusing a full name (-F) with "
+		    "a line break");
+	return ERR_OK;
+}
+
+/* What a run needs besides the options, all owned here. */
+struct job {
+	struct opts o;
+	struct conf conf;
+	const struct conf_account *acct;
+	struct log log;			/* stderr: errors, and -v */
+	struct log mlog;		/* logfile or syslog: one line a message */
+	FILE *logfp;
+	char helo[256];
+	char from[MAIL_ADDRESS_LEN_MAX + 1];
+	struct mail_address_list rcpts;
+	struct deliver_input in;
+	struct secret password;
+	struct smtp_sasl *sasl;
+};
+
+/* The machine's name for EHLO and the default sender's domain. */
+static void
+local_domain(const struct conf_account *a, char *out, size_t outlen)
+{
+	const char *d = conf_parse_get(a, CONF_DOMAIN);
+	char host[HOST_NAME_MAX + 1];
+
+	if (d != NULL) {
+		strlcpy(out, d, outlen);
+		return;
+	}
+	if (gethostname(host, sizeof(host)) == 0 && host[0] != '\0') {
+		host[sizeof(host) - 1] = '\0';
+		strlcpy(out, host, outlen);
+		return;
+	}
+	strlcpy(out, "localhost", outlen);
+}
+
+/* One address out of a sender given as "addr", "<addr>", "Name <addr>". */
+static enum err_kind
+one_address(const char *what, const char *text, char *out, size_t outlen,
+    struct err *e)
+{
+	struct mail_address_list l;
+	enum err_kind rc;
+
+	if (strcmp(text, "") == 0 || strcmp(text, "<>") == 0) {
+		out[0] = '\0';		/* the null reverse-path */
+		return ERR_OK;
+	}
+	mail_address_list_init(&l);
+	rc = mail_address_parse_list(text, strlen(text), &l, e);
+	if (rc == ERR_OK && l.n != 1)
+		rc = err_set(e, ERR_USAGE, "%s '%s' is not one address", what,
+		    text);
+	if (rc == ERR_OK)
+		strlcpy(out, l.addrs[0], outlen);
+	mail_address_list_free(&l);
+	if (rc != ERR_OK && rc != ERR_USAGE)
+		err_prefix(e, "%s", what);
+	return rc;
+}
+
+static enum err_kind
+envelope_sender(struct job *j, struct err *e)
+{
+	const char *f = j->o.from;
+	struct passwd *pw;
+	char dom[256];
+
+	if (f == NULL)
+		f = conf_parse_get(j->acct, CONF_FROM);
+	if (f != NULL) {
+		if (one_address("sender", f, j->from, sizeof(j->from), e))
+			return e->kind;
+		if (j->from[0] != '\0' && strchr(j->from, '@') == NULL) {
+			local_domain(j->acct, dom, sizeof(dom));
+			strlcat(j->from, "@", sizeof(j->from));
+			strlcat(j->from, dom, sizeof(j->from));
+		}
+		return ERR_OK;
+	}
+	if ((pw = getpwuid(getuid())) == NULL)
+		return err_set(e, ERR_CONFIG, "cannot tell who you are (no "
+		    "passwd entry for uid %ld): set 'from' or use -f",
+		    (long)getuid());
+	local_domain(j->acct, dom, sizeof(dom));
+	snprintf(j->from, sizeof(j->from), "%s@%s", pw->pw_name, dom);
+	return ERR_OK;
+}
+
+/*
+ * Envelope recipients: a bare local name ("root", as cron's MAILTO gives)
+ * is qualified with the local domain, as Sendmail and Postfix do.
+ */
+static enum err_kind
+add_qualified(struct job *j, const struct mail_address_list *raw,
+    struct err *e)
+{
+	char dom[256], q[MAIL_ADDRESS_LEN_MAX + 258];
+	enum err_kind rc = ERR_OK;
+	size_t i;
+
+	local_domain(j->acct, dom, sizeof(dom));
+	for (i = 0; i < raw->n && rc == ERR_OK; i++) {
+		const char *a = raw->addrs[i];
+
+		if (strchr(a, '@') == NULL) {
+			snprintf(q, sizeof(q), "%s@%s", a, dom);
+			a = q;
+		}
+		rc = mail_address_list_add(&j->rcpts, a, e);
+	}
+	return rc;
+}
+
+static enum err_kind
+collect_recipients(struct job *j, struct err *e)
+{
+	static const char *const bcc[] = { "Bcc", "Resent-Bcc", NULL };
+	struct mail_address_list raw;
+	struct buf hdr;
+	enum err_kind rc = ERR_OK;
+	int i;
+
+	mail_address_list_init(&raw);
+	for (i = 0; i < j->o.nrcpt && rc == ERR_OK; i++)
+		rc = mail_address_parse_list(j->o.rcpts[i],
+		    strlen(j->o.rcpts[i]), &raw, e);
+	if (rc == ERR_OK && j->o.from_headers)
+		rc = mail_header_recipients(buf_str(&j->in.header),
+		    j->in.header.len, &raw, e);
+	if (rc == ERR_OK)
+		rc = add_qualified(j, &raw, e);
+	mail_address_list_free(&raw);
+	if (rc != ERR_OK)
+		return rc;
+	if (j->rcpts.n == 0)
+		return err_set(e, ERR_USAGE, j->o.from_headers ?
+		    "no recipient addresses found in the message header" :
+		    "no recipients given (use -t to take them from the "
+		    "message)");
+	/* Bcc is never sent on (RFC 5322 3.6.3). */
+	buf_init(&hdr, DELIVER_INPUT_HEADER_MAX);
+	rc = mail_header_remove(buf_str(&j->in.header), j->in.header.len, bcc,
+	    &hdr, e);
+	if (rc == ERR_OK)
+		rc = deliver_input_set_header(&j->in, buf_str(&hdr), hdr.len, e);
+	buf_free(&hdr);
+	return rc;
+}
+
+static enum err_kind
+load_config(struct job *j, struct err *e)
+{
+	const char *host;
+
+	if (conf_load_standard(&j->conf, j->o.conf_file, false, e) != ERR_OK)
+		return e->kind;
+	j->acct = conf_parse_find(&j->conf, j->o.account);
+	if (j->acct == NULL)
+		return err_set(e, ERR_CONFIG, "account '%s' not found",
+		    j->o.account != NULL ? j->o.account : "default");
+	host = conf_parse_get(j->acct, CONF_HOST);
+	if (host == NULL)
+		return err_set(e, ERR_CONFIG, "no smarthost configured: set "
+		    "'host' in the configuration (direct delivery to MX hosts "
+		    "is not implemented yet)");
+	local_domain(j->acct, j->helo, sizeof(j->helo));
+	return ERR_OK;
+}
+
+/* A `syslog` value (checked by the parser): "on" or a facility name. */
+static int
+syslog_facility(const char *v)
+{
+	static const struct {
+		const char *name;
+		int facility;
+	} map[] = {
+		{ "LOG_USER", LOG_USER }, { "LOG_MAIL", LOG_MAIL },
+		{ "LOG_LOCAL0", LOG_LOCAL0 }, { "LOG_LOCAL1", LOG_LOCAL1 },
+		{ "LOG_LOCAL2", LOG_LOCAL2 }, { "LOG_LOCAL3", LOG_LOCAL3 },
+		{ "LOG_LOCAL4", LOG_LOCAL4 }, { "LOG_LOCAL5", LOG_LOCAL5 },
+		{ "LOG_LOCAL6", LOG_LOCAL6 }, { "LOG_LOCAL7", LOG_LOCAL7 },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (strcmp(v, map[i].name) == 0)
+			return map[i].facility;
+	return LOG_MAIL;
+}
+
+/* The per-message log: `logfile FILE` or `syslog [FACILITY]`. */
+static enum err_kind
+open_message_log(struct job *j, struct err *e)
+{
+	const char *lf = conf_parse_get(j->acct, CONF_LOGFILE);
+	const char *sl = conf_parse_get(j->acct, CONF_SYSLOG);
+
+	log_init(&j->mlog, LOG_SINK_NONE, LOG_INFO, PROG);
+	if (lf != NULL && lf[0] != '\0') {
+		if (strcmp(lf, "-") == 0)
+			j->logfp = stdout;
+		else if ((j->logfp = fopen(lf, "ae")) == NULL)
+			return err_set(e, ERR_CANTCREAT, "cannot open log file "
+			    "%s: %s", lf, strerror(errno));
+		j->mlog.sink = LOG_SINK_FILE;
+		j->mlog.fp = j->logfp;
+	} else if (sl != NULL && strcmp(sl, "off") != 0) {
+		j->mlog.sink = LOG_SINK_SYSLOG;
+		j->mlog.facility = syslog_facility(sl);
+		openlog(PROG, LOG_PID, j->mlog.facility);
+	}
+	return ERR_OK;
+}
+
+static enum err_kind
+setup_auth(struct job *j, struct err *e)
+{
+	const char *auth = conf_parse_get(j->acct, CONF_AUTH);
+	struct smtp_sasl_conf sc;
+
+	if (auth == NULL || strcmp(auth, "off") == 0)
+		return ERR_OK;
+	if (conf_load_password(j->acct, &j->password, e) != ERR_OK)
+		return e->kind;
+	memset(&sc, 0, sizeof(sc));
+	sc.mech = strcmp(auth, "on") == 0 ? NULL : auth;
+	sc.user = conf_parse_get(j->acct, CONF_USER);
+	sc.password = &j->password;
+	sc.allow_plaintext = conf_parse_bool(j->acct, CONF_AUTH_PLAINTEXT,
+	    false);
+	if (sc.user == NULL)
+		return err_set(e, ERR_CONFIG, "auth is on but no 'user' is set");
+	if (!secret_is_set(&j->password))
+		return err_set(e, ERR_CONFIG, "auth is on but no password is "
+		    "configured ('password' or 'passwordeval')");
+	if ((j->sasl = smtp_sasl_new(&sc)) == NULL)
+		return err_set(e, ERR_OS, "out of memory");
+	return ERR_OK;
+}
+
+static void
+log_result(struct job *j, const struct deliver_submit_result *res,
+    enum err_kind kind, const char *why)
+{
+	size_t i;
+
+	for (i = 0; i < res->nrcpt; i++)
+		log_msg(&j->mlog, kind == ERR_OK ? LOG_INFO : LOG_ERR,
+		    "from=<%s> to=<%s> relay=%s size=%llu status=%s (%s)",
+		    j->from, j->rcpts.addrs[i],
+		    res->relay[0] ? res->relay : "none",
+		    deliver_input_size(&j->in),
+		    res->rcpt[i].outcome == SMTP_CLIENT_OK ? "sent" :
+		    res->rcpt[i].outcome == SMTP_CLIENT_TEMP ? "deferred" :
+		    "bounced", res->rcpt[i].text);
+	if (res->nrcpt == 0 && why != NULL)
+		log_msg(&j->mlog, LOG_ERR, "from=<%s> status=failed (%s)",
+		    j->from, why);
+}
+
+/* Report recipients that failed; the caller prints the final error. */
+static void
+report(const struct job *j, const struct deliver_submit_result *res,
+    enum err_kind kind)
+{
+	size_t i, failed = 0;
+
+	for (i = 0; i < res->nrcpt; i++)
+		if (res->rcpt[i].outcome != SMTP_CLIENT_OK)
+			failed++;
+	/* A session that never got to the recipients: one line says it. */
+	if (kind != ERR_OK && res->session_err != ERR_OK)
+		return;
+	if (kind != ERR_OK && failed == 1)
+		return;
+	for (i = 0; i < res->nrcpt; i++)
+		if (res->rcpt[i].outcome != SMTP_CLIENT_OK)
+			fprintf(stderr, "%s: <%s>: %s\n", PROG,
+			    j->rcpts.addrs[i], res->rcpt[i].text);
+}
+
+static enum err_kind
+submit(struct job *j, struct err *e)
+{
+	struct deliver_submit_req req;
+	struct deliver_submit_result res;
+	const char *port = conf_parse_get(j->acct, CONF_PORT);
+	long long timeout = conf_parse_num(j->acct, CONF_TIMEOUT, 0);
+	enum err_kind rc;
+
+	/* 0 or off: keep RFC 5321's timeouts; more than a day is a day. */
+	if (timeout > TIMEOUT_MAX)
+		timeout = TIMEOUT_MAX;
+	memset(&req, 0, sizeof(req));
+	req.host = conf_parse_get(j->acct, CONF_HOST);
+	req.port = port != NULL ? port : "25";
+	io_session_timeouts_default(&req.timeouts);
+	if (timeout > 0)
+		io_session_timeouts_all(&req.timeouts, (int)timeout);
+	req.helo_name = j->helo;
+	req.tls = SMTP_CLIENT_TLS_NONE;
+	req.sasl = j->sasl;
+	req.mail_from = j->from;
+	req.rcpts = (const char *const *)j->rcpts.addrs;
+	req.nrcpt = j->rcpts.n;
+	req.msg = &j->in;
+	req.body_type = j->o.body_type;
+	req.log = &j->log;
+	req.trace = j->o.verbose;
+	deliver_submit_result_init(&res);
+	/* Its failures are in res too; the outcome reads them all. */
+	(void)deliver_submit_run(&req, &res, e);
+	rc = deliver_submit_outcome(&res, e);
+	if (rc != ERR_OK && res.session_err != ERR_OK)
+		err_prefix(e, "%s", req.host);
+	else if (rc != ERR_OK && res.nrcpt == 1)
+		err_prefix(e, "<%s>", j->rcpts.addrs[0]);
+	report(j, &res, rc);
+	log_result(j, &res, rc, e->msg);
+	deliver_submit_result_free(&res);
+	return rc;
+}
+
+/* $TMPDIR when set to an absolute path, else NULL (deliver/input: /tmp). */
+static const char *
+tmpdir(void)
+{
+	const char *t = getenv("TMPDIR");
+
+	return t != NULL && t[0] == '/' ? t : NULL;
+}
+
+static enum err_kind
+run_send(struct job *j, struct err *e)
+{
+	if (load_config(j, e) != ERR_OK || open_message_log(j, e) != ERR_OK)
+		return e->kind;
+	if (envelope_sender(j, e) != ERR_OK)
+		return e->kind;
+	/* The whole message is read before any connection opens. */
+	if (deliver_input_read(&j->in, STDIN_FILENO, j->o.dot_ends,
+	    tmpdir(), e) != ERR_OK)
+		return e->kind;
+	if (collect_recipients(j, e) != ERR_OK || setup_auth(j, e) != ERR_OK)
+		return e->kind;
+	return submit(j, e);
+}
+
+static void
+job_free(struct job *j)
+{
+	smtp_sasl_free(j->sasl);
+	secret_free(&j->password);
+	deliver_input_free(&j->in);
+	mail_address_list_free(&j->rcpts);
+	conf_parse_free(&j->conf);
+	log_free(&j->log);
+	log_free(&j->mlog);
+	if (j->logfp != NULL && j->logfp != stdout)
+		fclose(j->logfp);
+}
+
+static const char *
+base_name(const char *p)
+{
+	const char *s = strrchr(p, '/');
+
+	return s != NULL ? s + 1 : p;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct job j;
+	struct err e;
+	enum err_kind rc;
+	const char *name = argc > 0 ? base_name(argv[0]) : PROG;
+
+	sane_fds();
+	(void)signal(SIGPIPE, SIG_IGN);
+	memset(&j, 0, sizeof(j));
+	err_clear(&e);
+	j.o.dot_ends = true;
+	conf_parse_init(&j.conf);
+	mail_address_list_init(&j.rcpts);
+	deliver_input_init(&j.in);
+	secret_init(&j.password);
+	log_init(&j.log, LOG_SINK_STDERR, LOG_ERR, PROG);
+	log_init(&j.mlog, LOG_SINK_NONE, LOG_INFO, PROG);
+
+	if (strcmp(name, "mailq") == 0)
+		j.o.mode = MODE_LIST_QUEUE;
+	else if (strcmp(name, "newaliases") == 0)
+		j.o.mode = MODE_NEWALIASES;
+	rc = parse_args(argc, argv, &j.o, &e);
+	if (rc == ERR_USAGE) {
+		fprintf(stderr, "%s: %s\n", PROG, e.msg);
+		usage(stderr);
+		job_free(&j);
+		return EX_USAGE;
+	}
+	if (j.o.verbose)
+		j.log.level = LOG_INFO;
+	switch (j.o.mode) {
+	case MODE_HELP:
+		usage(stdout);
+		break;
+	case MODE_VERSION:
+		printf("%s %s (GnuTLS %s, libidn2 %s)\n", PROG, PACKAGE_VERSION,
+		    gnutls_check_version(NULL), idn2_check_version(NULL));
+		break;
+	case MODE_LIST_QUEUE:
+		printf("Mail queue is empty\n");
+		break;
+	case MODE_FLUSH_QUEUE:	/* no queue yet: nothing to flush */
+	case MODE_NEWALIASES:	/* no aliases yet: nothing to build */
+		break;
+	case MODE_SEND:
+		rc = run_send(&j, &e);
+		break;
+	}
+	job_free(&j);
+	return finish(rc, e.msg);
 }

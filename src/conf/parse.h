@@ -22,8 +22,10 @@
  * Errors (ERR_CONFIG, message "FILE:LINE: why"): unknown command, a
  * command that takes no argument given one or the reverse, an account
  * defined twice in one text, an unknown parent, a line over
- * CONF_LINE_MAX, a NUL byte, an unterminated quote, a command postie
- * knows from msmtp but does not implement yet.  ERR_OS on ENOMEM.
+ * CONF_LINE_MAX, a NUL byte or other control byte (tab excepted), an
+ * unterminated quote or an escape other than \" and \\, a value of the
+ * wrong type, a command postie knows from msmtp but does not implement
+ * yet.  On error c keeps what was parsed before; free it.  ERR_OS on ENOMEM.
  *
  * Ownership: struct conf owns every string in it; conf_parse_free().
  */
@@ -79,7 +81,8 @@ enum conf_type {
 
 struct conf_account {
 	char *name;			/* "defaults" for the defaults section */
-	char *val[CONF_KEY_COUNT];	/* NULL: not set */
+	char *val[CONF_KEY_COUNT];	/* NULL: not set; "": unset by an
+					   empty argument (inherited so) */
 	char *file[CONF_KEY_COUNT];	/* where each value was set... */
 	unsigned line[CONF_KEY_COUNT];	/* ...for messages */
 	char *def_file;			/* where the account was defined */
@@ -107,9 +110,15 @@ enum err_kind conf_parse_text(struct conf *c, const char *text, size_t len,
 const struct conf_account *conf_parse_find(const struct conf *c,
     const char *name);
 
-/* The value of k in a, or NULL when unset.  Borrowed. */
+/*
+ * The value of k in a, or NULL when unset (also when an empty argument
+ * unset it: `user` alone, as in msmtp).  Borrowed.
+ */
 const char *conf_parse_get(const struct conf_account *a, enum conf_key k);
-/* On/off value of a boolean k; def when unset. */
+/*
+ * On/off value of k: false for "off", true for any other value ("on", a
+ * mechanism, a facility); def when unset.
+ */
 bool conf_parse_bool(const struct conf_account *a, enum conf_key k, bool def);
 /* Numeric value of k (already checked when parsed); def when unset. */
 long long conf_parse_num(const struct conf_account *a, enum conf_key k,

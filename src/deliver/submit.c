@@ -1,2 +1,392 @@
 #include "config.h"
-typedef int placeholder_submit;
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "deliver/submit.h"
+#include "dns/resolve.h"
+#include "io/net.h"
+
+#define FLUSH_AT (256u << 10)	/* write body data out past this much */
+
+struct run {
+	const struct deliver_submit_req *req;
+	struct deliver_submit_result *res;
+	struct io_session s;
+	struct smtp_client *c;
+	bool started, finished;
+	char params[64];	/* MAIL FROM parameters */
+};
+
+void
+deliver_submit_result_init(struct deliver_submit_result *res)
+{
+	memset(res, 0, sizeof(*res));
+}
+
+void
+deliver_submit_result_free(struct deliver_submit_result *res)
+{
+	if (res == NULL)
+		return;
+	free(res->rcpt);
+	res->rcpt = NULL;
+	res->nrcpt = 0;
+}
+
+static void
+trace(void *arg, enum smtp_client_dir dir, const char *line, size_t len)
+{
+	struct run *r = arg;
+	const char *tag = dir == SMTP_CLIENT_SENT ? "-->" :
+	    dir == SMTP_CLIENT_RECV ? "<--" : "---";
+
+	log_msg(r->req->log, LOG_INFO, "%s %.*s", tag, (int)len, line);
+}
+
+static void
+set_rcpt(struct deliver_rcpt_result *rr, enum smtp_client_outcome outcome,
+    const struct smtp_reply *reply, const char *text)
+{
+	rr->outcome = outcome;
+	strlcpy(rr->text, text != NULL ? text : "", sizeof(rr->text));
+	rr->code = reply != NULL ? reply->code : 0;
+	strlcpy(rr->esc, reply != NULL ? reply->esc : "", sizeof(rr->esc));
+}
+
+/* Every recipient not decided yet gets the session's failure. */
+static void
+fail_all(struct deliver_submit_result *res, enum smtp_client_outcome outcome,
+    const struct smtp_reply *reply, const char *text)
+{
+	size_t i;
+
+	for (i = 0; i < res->nrcpt; i++)
+		if (res->rcpt[i].text[0] == '\0')
+			set_rcpt(&res->rcpt[i], outcome, reply, text);
+}
+
+/* Write out what the engine has queued (body data): one flight. */
+static void
+flush(struct run *r)
+{
+	struct err e;
+	const void *p;
+	size_t n;
+
+	p = smtp_client_output(r->c, &n);
+	if (n == 0)
+		return;
+	if (io_session_write(&r->s, p, n, r->req->timeouts.data_block, &e) !=
+	    ERR_OK) {
+		smtp_client_eof(r->c, e.msg);
+		return;
+	}
+	smtp_client_output_consume(r->c, n);
+}
+
+static void
+send_body(struct run *r)
+{
+	struct deliver_input *msg = r->req->msg;
+	const void *p;
+	size_t n, k, out;
+	struct err e;
+
+	deliver_input_rewind(msg);
+	for (;;) {
+		if (deliver_input_next(msg, &p, &n, &e) != ERR_OK) {
+			smtp_client_abort(r->c, e.msg);
+			return;
+		}
+		if (n == 0)
+			break;
+		while (n > 0) {
+			k = n < DELIVER_INPUT_CHUNK ? n : DELIVER_INPUT_CHUNK;
+			if (smtp_client_body(r->c, p, k) == -1) {
+				flush(r);
+				if (smtp_client_body(r->c, p, k) == -1) {
+					smtp_client_abort(r->c,
+					    "cannot write the message");
+					return;
+				}
+			}
+			p = (const char *)p + k;
+			n -= k;
+			(void)smtp_client_output(r->c, &out);
+			if (out >= FLUSH_AT)
+				flush(r);
+		}
+	}
+	smtp_client_body_end(r->c);
+}
+
+/*
+ * MAIL FROM parameters from what the server offers (RFC 1870, RFC 6152).
+ * Returns false when the message is over the server's SIZE limit.
+ */
+static bool
+mail_params(struct run *r)
+{
+	const struct smtp_caps *caps = smtp_client_caps(r->c);
+	unsigned long long size = deliver_input_size(r->req->msg);
+	const char *bt = r->req->body_type;
+	size_t n = 0;
+
+	r->params[0] = '\0';
+	if (caps->flags & SMTP_CAP_SIZE) {
+		if (caps->size_max > 0 && size > caps->size_max)
+			return false;
+		n = (size_t)snprintf(r->params, sizeof(r->params), " SIZE=%llu",
+		    size);
+	}
+	if (!(caps->flags & SMTP_CAP_8BITMIME))
+		return true;
+	if (bt != NULL && strcasecmp(bt, "7BIT") == 0)
+		snprintf(r->params + n, sizeof(r->params) - n, " BODY=7BIT");
+	else if (r->req->msg->eightbit ||
+	    (bt != NULL && strcasecmp(bt, "8BITMIME") == 0))
+		snprintf(r->params + n, sizeof(r->params) - n,
+		    " BODY=8BITMIME");
+	return true;
+}
+
+static void
+too_big(struct run *r)
+{
+	char text[DELIVER_TEXT_MAX];
+	size_t i;
+
+	snprintf(text, sizeof(text), "message of %llu bytes exceeds the "
+	    "server's limit of %llu bytes (5.3.4)",
+	    deliver_input_size(r->req->msg), smtp_client_caps(r->c)->size_max);
+	for (i = 0; i < r->res->nrcpt; i++) {
+		set_rcpt(&r->res->rcpt[i], SMTP_CLIENT_PERM, NULL, text);
+		strlcpy(r->res->rcpt[i].esc, "5.3.4",
+		    sizeof(r->res->rcpt[i].esc));
+	}
+	smtp_client_quit(r->c);
+}
+
+static void
+start_txn(struct run *r, struct smtp_client_txn *txn)
+{
+	struct err e;
+
+	r->started = true;
+	if (!mail_params(r)) {
+		too_big(r);
+		return;
+	}
+	memset(txn, 0, sizeof(*txn));
+	txn->mail_params = r->params;
+	txn->mail_from = r->req->mail_from;
+	txn->rcpts = r->req->rcpts;
+	txn->nrcpt = r->req->nrcpt;
+	txn->last = true;
+	txn->abandon_on_temp_rcpt = true;
+	if (smtp_client_mail(r->c, txn, &e) != ERR_OK) {
+		fail_all(r->res, SMTP_CLIENT_PERM, NULL, e.msg);
+		r->res->session_err = ERR_SOFTWARE;
+		strlcpy(r->res->session_text, e.msg,
+		    sizeof(r->res->session_text));
+		r->finished = true;
+	}
+}
+
+static void
+on_event(struct run *r, const struct smtp_client_event *ev,
+    struct smtp_client_txn *txn)
+{
+	struct deliver_submit_result *res = r->res;
+
+	switch (ev->type) {
+	case SMTP_CLIENT_EV_READY:
+		if (!r->started)
+			start_txn(r, txn);
+		else
+			smtp_client_quit(r->c);
+		break;
+	case SMTP_CLIENT_EV_NEED_TLS:
+		smtp_client_tls_failed(r->c, "TLS is not supported yet");
+		break;
+	case SMTP_CLIENT_EV_NEED_BODY:
+		send_body(r);
+		break;
+	case SMTP_CLIENT_EV_RCPT:
+		if (ev->rcpt_index < res->nrcpt)
+			set_rcpt(&res->rcpt[ev->rcpt_index], ev->outcome,
+			    ev->reply, ev->text);
+		break;
+	case SMTP_CLIENT_EV_FAILED:
+		res->session_err = ev->err;
+		strlcpy(res->session_text, ev->text != NULL ? ev->text : "",
+		    sizeof(res->session_text));
+		fail_all(res, ev->outcome, ev->reply, ev->text);
+		r->finished = true;
+		break;
+	case SMTP_CLIENT_EV_DONE:
+		r->finished = true;
+		break;
+	case SMTP_CLIENT_EV_TXN_DONE:
+	case SMTP_CLIENT_EV_NONE:
+		break;
+	}
+}
+
+static void
+drive(struct run *r)
+{
+	struct smtp_client_event ev;
+	struct smtp_client_txn txn;
+	struct err e;
+	int idle = 0;
+
+	while (!r->finished) {
+		bool any = false;
+
+		while (!r->finished &&
+		    smtp_client_next_event(r->c, &ev) != SMTP_CLIENT_EV_NONE) {
+			on_event(r, &ev, &txn);
+			any = true;
+		}
+		if (r->finished)
+			break;
+		if (io_session_pump_client(&r->s, r->c, &e) != ERR_OK && !any &&
+		    ++idle > 3) {
+			/* The engine was told and still has nothing to say:
+			 * a bug, but never a hang. */
+			fail_all(r->res, SMTP_CLIENT_TEMP, NULL, e.msg);
+			r->res->session_err = ERR_SOFTWARE;
+			strlcpy(r->res->session_text, e.msg,
+			    sizeof(r->res->session_text));
+			break;
+		}
+	}
+	/* A QUIT queued with a failure goes out if the socket takes it. */
+	flush(r);
+}
+
+static enum err_kind
+session_fail(struct deliver_submit_result *res, enum err_kind kind,
+    const struct err *why, struct err *e)
+{
+	fail_all(res, kind == ERR_TEMP ? SMTP_CLIENT_TEMP : SMTP_CLIENT_PERM,
+	    NULL, why->msg);
+	res->session_err = kind;
+	strlcpy(res->session_text, why->msg, sizeof(res->session_text));
+	if (e != why && e != NULL)
+		*e = *why;
+	return kind;
+}
+
+static enum err_kind
+connect_host(const struct deliver_submit_req *req,
+    struct deliver_submit_result *res, int *fd, struct err *e)
+{
+	struct addrinfo *ai = NULL;
+	char peer[IO_NET_ADDRSTR_MAX];
+	enum err_kind rc;
+
+	rc = dns_resolve_host(req->host, req->port, &ai, e);
+	if (rc == ERR_OK)
+		rc = io_net_connect(ai, req->timeouts.connect * 1000, fd, peer,
+		    sizeof(peer), e);
+	dns_resolve_free(ai);
+	if (rc != ERR_OK)
+		return rc;
+	snprintf(res->relay, sizeof(res->relay), "%s [%s]", req->host, peer);
+	return ERR_OK;
+}
+
+enum err_kind
+deliver_submit_run(const struct deliver_submit_req *req,
+    struct deliver_submit_result *res, struct err *e)
+{
+	struct smtp_client_conf cc;
+	struct run r;
+	int fd = -1;
+	enum err_kind rc;
+
+	res->rcpt = calloc(req->nrcpt ? req->nrcpt : 1, sizeof(*res->rcpt));
+	if (res->rcpt == NULL)
+		return err_set(e, ERR_OS, "out of memory");
+	res->nrcpt = req->nrcpt;
+	if ((rc = connect_host(req, res, &fd, e)) != ERR_OK)
+		return session_fail(res, rc, e, e);
+
+	memset(&r, 0, sizeof(r));
+	r.req = req;
+	r.res = res;
+	io_session_init(&r.s, fd, &req->timeouts, req->log);
+	memset(&cc, 0, sizeof(cc));
+	cc.helo_name = req->helo_name;
+	cc.tls = req->tls;
+	cc.sasl = req->sasl;
+	if (req->trace) {
+		cc.trace = trace;
+		cc.trace_arg = &r;
+	}
+	if ((r.c = smtp_client_new(&cc)) == NULL) {
+		io_session_close(&r.s);
+		err_set(e, ERR_OS, "out of memory");
+		return session_fail(res, ERR_OS, e, e);
+	}
+	drive(&r);
+	res->flights = r.s.flights;
+	smtp_client_free(r.c);
+	io_session_close(&r.s);
+	fail_all(res, SMTP_CLIENT_TEMP, NULL, "session ended early");
+	return ERR_OK;
+}
+
+/* The exit-code kind of a permanent reply (RFC 3463 codes first). */
+static enum err_kind
+perm_kind(const struct deliver_rcpt_result *rr)
+{
+	if (strncmp(rr->esc, "5.1.2", 5) == 0)
+		return ERR_NOHOST;
+	if (strncmp(rr->esc, "5.1.", 4) == 0)
+		return ERR_NOUSER;
+	if (strncmp(rr->esc, "5.6.", 4) == 0 ||
+	    strcmp(rr->esc, "5.3.4") == 0)
+		return ERR_DATA;
+	if (rr->esc[0] == '\0' && (rr->code == 550 || rr->code == 551 ||
+	    rr->code == 553))
+		return ERR_NOUSER;
+	return ERR_UNAVAILABLE;
+}
+
+enum err_kind
+deliver_submit_outcome(const struct deliver_submit_result *res,
+    struct err *e)
+{
+	size_t i, delivered = 0, temp = 0;
+	const struct deliver_rcpt_result *first_temp = NULL, *first_perm = NULL;
+
+	for (i = 0; i < res->nrcpt; i++) {
+		const struct deliver_rcpt_result *rr = &res->rcpt[i];
+
+		if (rr->outcome == SMTP_CLIENT_OK)
+			delivered++;
+		else if (rr->outcome == SMTP_CLIENT_TEMP) {
+			temp++;
+			if (first_temp == NULL)
+				first_temp = rr;
+		} else if (first_perm == NULL)
+			first_perm = rr;
+	}
+	if (delivered > 0) {
+		err_clear(e);
+		return ERR_OK;
+	}
+	if (temp > 0)
+		return err_set(e, ERR_TEMP, "%s", first_temp->text);
+	if (res->session_err != ERR_OK && res->session_err != ERR_TEMP)
+		return err_set(e, res->session_err, "%s", res->session_text);
+	if (first_perm != NULL)
+		return err_set(e, perm_kind(first_perm), "%s",
+		    first_perm->text);
+	return err_set(e, ERR_SOFTWARE, "no recipient");
+}

@@ -1,1 +1,93 @@
-/* placeholder */
+/*
+ * deliver_submit: hand one message to a smarthost and collect what
+ * happened to each recipient.
+ *
+ * It resolves the host, connects (every address in turn), runs the client
+ * engine (smtp/client.h) over the session driver (io/session.h), streams
+ * the message from a deliver_input, and records each recipient's final
+ * outcome with the server's reply.  It never prints; diagnostics and the
+ * -v transcript go to req->log.
+ *
+ * MAIL FROM carries SIZE= when the server offers SIZE (and a message over
+ * its announced limit is refused before MAIL: permanent, 5.3.4), and
+ * BODY=8BITMIME when the message has 8-bit bytes or -B 8BITMIME was given
+ * and the server offers 8BITMIME (BODY=7BIT for -B 7BIT).
+ *
+ * Without a queue (this issue), a recipient that gets a 4xx must not let
+ * the others receive the message alone (a retry of the whole message would
+ * duplicate it for them), so the transaction is abandoned in that case.
+ *
+ * deliver_submit_outcome() folds the results into one error kind, the rule
+ * the exit status follows (DESIGN.md "Errors and exit codes"):
+ *   ERR_OK     the message was delivered to at least one recipient (the
+ *              failed ones are reported; none can be left temporary, since
+ *              a 4xx recipient abandons the whole transaction);
+ *   ERR_TEMP   nothing was delivered and a retry may work;
+ *   otherwise  nothing was delivered and a retry will not help (ERR_NOUSER,
+ *              ERR_NOHOST, ERR_DATA, ERR_UNAVAILABLE, ERR_NOPERM...).
+ */
+#ifndef POSTIE_DELIVER_SUBMIT_H
+#define POSTIE_DELIVER_SUBMIT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "deliver/input.h"
+#include "io/net.h"
+#include "io/session.h"
+#include "smtp/client.h"
+#include "util/err.h"
+#include "util/log.h"
+
+#define DELIVER_TEXT_MAX 512
+
+struct deliver_submit_req {
+	const char *host;
+	const char *port;		/* "25", "587"... */
+	struct io_session_timeouts timeouts;
+	const char *helo_name;
+	enum smtp_client_tls tls;
+	struct smtp_sasl *sasl;		/* NULL: no AUTH */
+	const char *mail_from;		/* "" for the null sender */
+	const char *const *rcpts;
+	size_t nrcpt;
+	struct deliver_input *msg;
+	const char *body_type;		/* -B: "7BIT", "8BITMIME" or NULL */
+	struct log *log;		/* may be NULL */
+	bool trace;			/* -v: transcript to log at LOG_INFO */
+};
+
+struct deliver_rcpt_result {
+	enum smtp_client_outcome outcome;
+	char text[DELIVER_TEXT_MAX];	/* server reply or reason, printable */
+	int code;			/* reply code, 0 when none */
+	char esc[SMTP_REPLY_ESC_MAX];	/* enhanced status, "" when none */
+};
+
+struct deliver_submit_result {
+	struct deliver_rcpt_result *rcpt;	/* nrcpt entries, owned */
+	size_t nrcpt;
+	char relay[IO_NET_ADDRSTR_MAX + 256];	/* "host [addr]" */
+	unsigned flights;			/* writes we made */
+	/* Why the session failed before any recipient was decided. */
+	enum err_kind session_err;
+	char session_text[DELIVER_TEXT_MAX];
+};
+
+void deliver_submit_result_init(struct deliver_submit_result *res);
+void deliver_submit_result_free(struct deliver_submit_result *res);
+
+/*
+ * Run the submission.  Returns ERR_OK when every recipient got a final
+ * outcome in res (even if it is a failure), else the error that stopped
+ * the session before that (then every recipient is TEMP or PERM
+ * accordingly and res->session_* say why).
+ */
+enum err_kind deliver_submit_run(const struct deliver_submit_req *req,
+    struct deliver_submit_result *res, struct err *e);
+
+/* The one outcome of a result, as described above; e says why. */
+enum err_kind deliver_submit_outcome(const struct deliver_submit_result *res,
+    struct err *e);
+
+#endif

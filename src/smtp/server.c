@@ -1,2 +1,1083 @@
 #include "config.h"
-typedef int placeholder_server;
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "smtp/server.h"
+
+/*
+ * Layout: the session state machine (states, set_state()), the input side
+ * (command lines, message data), the answers (one check_ and one apply_
+ * per command: check_ says what accept() would answer, apply_ makes the
+ * state change of a positive answer), and the public functions.
+ */
+
+#define RCPT_MAX 1000		/* RFC 5321 4.5.3.1.8: at least 100 */
+#define ERRORS_MAX 20		/* bad commands before we hang up */
+#define REPLY_TEXT_MAX 2048	/* one reply, built by the engine */
+#define REPLY_LINE_MAX 508	/* text per reply line (512 with code+CRLF) */
+
+enum state {
+	ST_CONNECT,		/* greeting not yet answered */
+	ST_INIT,		/* greeted, no HELO/EHLO yet */
+	ST_READY,		/* HELO/EHLO done, no transaction */
+	ST_MAIL,		/* MAIL accepted, no RCPT yet */
+	ST_RCPT,		/* at least one RCPT accepted */
+	ST_DATA,		/* 354 sent, receiving message data */
+	ST_TLS_WAIT,		/* 220 to STARTTLS sent, handshake pending */
+	ST_CLOSED,
+	ST_COUNT
+};
+
+static const char *const state_names[ST_COUNT] = {
+	[ST_CONNECT] = "CONNECT",
+	[ST_INIT] = "INIT",
+	[ST_READY] = "READY",
+	[ST_MAIL] = "MAIL",
+	[ST_RCPT] = "RCPT",
+	[ST_DATA] = "DATA",
+	[ST_TLS_WAIT] = "TLS_WAIT",
+	[ST_CLOSED] = "CLOSED",
+};
+
+/* What awaits the driver's answer. */
+enum pending {
+	PEND_NONE,
+	PEND_CMD,
+	PEND_DATA_END
+};
+
+/* Where the data scanner is (RFC 5321 4.5.2 unstuffing). */
+enum data_pos {
+	DATA_BOL,		/* at a line start: "." is special */
+	DATA_TEXT,		/* inside a line */
+	DATA_CR			/* inside a line, last byte was CR */
+};
+
+static const struct {
+	const char *verb;
+	enum smtp_server_cmd cmd;
+} verbs[] = {
+	{ "HELO", SMTP_SERVER_CMD_HELO },
+	{ "EHLO", SMTP_SERVER_CMD_EHLO },
+	{ "MAIL", SMTP_SERVER_CMD_MAIL },
+	{ "RCPT", SMTP_SERVER_CMD_RCPT },
+	{ "DATA", SMTP_SERVER_CMD_DATA },
+	{ "BDAT", SMTP_SERVER_CMD_BDAT },
+	{ "RSET", SMTP_SERVER_CMD_RSET },
+	{ "NOOP", SMTP_SERVER_CMD_NOOP },
+	{ "QUIT", SMTP_SERVER_CMD_QUIT },
+	{ "VRFY", SMTP_SERVER_CMD_VRFY },
+	{ "STARTTLS", SMTP_SERVER_CMD_STARTTLS },
+	{ "AUTH", SMTP_SERVER_CMD_AUTH },
+};
+
+struct smtp_server {
+	struct smtp_server_conf conf;
+	enum state state;
+	enum pending pending;
+	bool eof;		/* the client closed its side */
+	bool close_due;		/* EV_CLOSE not yet returned */
+	bool starttls_due;	/* EV_STARTTLS not yet returned */
+	bool discarding;	/* dropping the rest of a too long line */
+	unsigned nerrors;
+
+	struct buf in;		/* client bytes; in.data[in_pos..] unparsed */
+	size_t in_pos;
+	struct buf out;		/* replies not yet taken by the driver */
+
+	/* The command awaiting an answer (event pointers point here). */
+	enum smtp_server_cmd cmd;
+	bool cmd_syntax_ok;	/* MAIL/RCPT path parsed */
+	unsigned long long cmd_size;	/* MAIL SIZE=, 0 when absent */
+	char line[SMTP_SERVER_LINE_MAX + 1];
+	char parts[SMTP_SERVER_LINE_MAX + 4];	/* verb\0arg\0params\0 */
+	const char *verb, *arg, *params;
+	char text[REPLY_TEXT_MAX];	/* engine replies built on the fly */
+
+	/* Session and transaction. */
+	char *helo;
+	char *mail_from;
+	char **rcpts;
+	size_t nrcpt;
+
+	/* Data phase. */
+	enum data_pos dpos;
+	unsigned long long msg_size;	/* unstuffed bytes received */
+	bool too_big;
+};
+
+/* The one place the session state changes.  CLOSED is final. */
+static void
+set_state(struct smtp_server *s, enum state to)
+{
+	switch (to) {
+	case ST_CONNECT:
+	case ST_INIT:
+	case ST_READY:
+	case ST_MAIL:
+	case ST_RCPT:
+	case ST_DATA:
+	case ST_TLS_WAIT:
+	case ST_CLOSED:
+		if (s->state != ST_CLOSED)
+			s->state = to;
+		break;
+	default:	/* a bug: end the session rather than guess */
+		s->state = ST_CLOSED;
+		s->close_due = true;
+		break;
+	}
+}
+
+static void
+close_session(struct smtp_server *s)
+{
+	if (s->state == ST_CLOSED)
+		return;
+	set_state(s, ST_CLOSED);
+	s->close_due = true;
+	s->pending = PEND_NONE;
+}
+
+static void
+txn_reset(struct smtp_server *s)
+{
+	size_t i;
+
+	free(s->mail_from);
+	s->mail_from = NULL;
+	for (i = 0; i < s->nrcpt; i++)
+		free(s->rcpts[i]);
+	free(s->rcpts);
+	s->rcpts = NULL;
+	s->nrcpt = 0;
+	s->msg_size = 0;
+	s->too_big = false;
+}
+
+/* ---- output -------------------------------------------------------- */
+
+static int
+put_line(struct smtp_server *s, int code, char sep, const char *p, size_t n)
+{
+	char line[REPLY_LINE_MAX + 8];
+	size_t i, len;
+
+	len = (size_t)snprintf(line, sizeof(line), "%03d%c", code, sep);
+	if (n > REPLY_LINE_MAX)
+		n = REPLY_LINE_MAX;
+	/* Text from the driver may carry anything: no CR, LF or NUL leave. */
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)p[i];
+
+		line[len++] = (c < 0x20 && c != '\t') || c == 0x7f ? '?' :
+		    (char)c;
+	}
+	line[len++] = '\r';
+	line[len++] = '\n';
+	return buf_append(&s->out, line, len);
+}
+
+/*
+ * Queue a reply; "\n" in text separates the lines of a multi-line reply
+ * (RFC 5321 4.2.1).  An output buffer the driver never drains ends the
+ * session.
+ */
+static void
+put_reply(struct smtp_server *s, int code, const char *text)
+{
+	const char *nl;
+	size_t n;
+
+	if (code < 200 || code > 599)
+		code = 451;
+	for (;;) {
+		nl = strchr(text, '\n');
+		n = nl == NULL ? strlen(text) : (size_t)(nl - text);
+		if (nl != NULL && nl[1] == '\0')
+			nl = NULL;	/* a trailing "\n" ends the reply */
+		if (put_line(s, code, nl == NULL ? ' ' : '-', text, n) == -1) {
+			close_session(s);
+			return;
+		}
+		if (nl == NULL)
+			return;
+		text = nl + 1;
+	}
+}
+
+/* ---- command lines ------------------------------------------------- */
+
+static enum smtp_server_cmd
+lookup_verb(const char *verb)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
+		if (strcasecmp(verb, verbs[i].verb) == 0)
+			return verbs[i].cmd;
+	return SMTP_SERVER_CMD_UNKNOWN;
+}
+
+static bool
+path_char_ok(unsigned char c)
+{
+	return c > 0x20 && c != 0x7f;
+}
+
+/*
+ * "FROM:<path> params" (RFC 5321 4.1.1.2, 3.3): key is "FROM:" or "TO:".
+ * One space after the colon is tolerated.  Fills arg (the path without
+ * the brackets) and params in s->parts after the verb.  0, or -1 on bad
+ * syntax.
+ */
+static int
+parse_path(struct smtp_server *s, const char *rest, const char *key,
+    char *dst)
+{
+	size_t klen = strlen(key), i;
+	bool quoted = false;
+
+	if (strncasecmp(rest, key, klen) != 0)
+		return -1;
+	rest += klen;
+	if (*rest == ' ')
+		rest++;
+	if (*rest++ != '<')
+		return -1;
+	for (i = 0; rest[i] != '\0'; i++) {
+		if (!path_char_ok((unsigned char)rest[i]) &&
+		    !(quoted && rest[i] == ' '))
+			return -1;
+		if (rest[i] == '"')
+			quoted = !quoted;
+		else if (quoted && rest[i] == '\\' && rest[i + 1] != '\0') {
+			if (!path_char_ok((unsigned char)rest[++i]) &&
+			    rest[i] != ' ')
+				return -1;
+		}
+		else if (!quoted && rest[i] == '>')
+			break;
+	}
+	if (rest[i] != '>' || (rest[i + 1] != '\0' && rest[i + 1] != ' '))
+		return -1;
+	memcpy(dst, rest, i);
+	dst[i] = '\0';
+	s->arg = dst;
+	rest += i + 1;
+	while (*rest == ' ')
+		rest++;
+	dst += i + 1;
+	memcpy(dst, rest, strlen(rest) + 1);
+	s->params = dst;
+	return 0;
+}
+
+/* The SIZE=n parameter of MAIL (RFC 1870 6), 0 when absent; -1 bad. */
+static int
+parse_size(struct smtp_server *s)
+{
+	const char *p = s->params, *e;
+	const char *errstr;
+	char num[32];
+	size_t n;
+
+	s->cmd_size = 0;
+	while (*p != '\0') {
+		e = strchr(p, ' ');
+		n = e == NULL ? strlen(p) : (size_t)(e - p);
+		if (n >= 5 && strncasecmp(p, "SIZE=", 5) == 0) {
+			if (n - 5 >= sizeof(num))
+				return -1;
+			memcpy(num, p + 5, n - 5);
+			num[n - 5] = '\0';
+			s->cmd_size = (unsigned long long)strtonum(num, 0,
+			    LLONG_MAX, &errstr);
+			if (errstr != NULL)
+				return -1;
+		}
+		p += n;
+		while (*p == ' ')
+			p++;
+	}
+	return 0;
+}
+
+/* Split s->line into verb, arg and params (in s->parts). */
+static void
+split_line(struct smtp_server *s)
+{
+	char *verb = s->parts, *rest;
+	size_t vlen = strcspn(s->line, " ");
+	const char *after = s->line + vlen;
+
+	memcpy(verb, s->line, vlen);
+	verb[vlen] = '\0';
+	s->verb = verb;
+	s->cmd = lookup_verb(verb);
+	if (*after == ' ')
+		after++;
+	rest = verb + vlen + 1;
+	memcpy(rest, after, strlen(after) + 1);
+	s->arg = rest;
+	s->params = rest + strlen(rest);	/* "" */
+	s->cmd_syntax_ok = true;
+	s->cmd_size = 0;
+
+	switch (s->cmd) {
+	case SMTP_SERVER_CMD_MAIL:
+		s->cmd_syntax_ok = parse_path(s, after, "FROM:", rest) == 0 &&
+		    parse_size(s) == 0;
+		break;
+	case SMTP_SERVER_CMD_RCPT:
+		s->cmd_syntax_ok = parse_path(s, after, "TO:", rest) == 0 &&
+		    s->arg[0] != '\0';
+		break;
+	case SMTP_SERVER_CMD_HELO:
+	case SMTP_SERVER_CMD_EHLO:
+		while (*rest == ' ')
+			rest++;
+		rest[strcspn(rest, " ")] = '\0';
+		s->arg = rest;
+		s->cmd_syntax_ok = rest[0] != '\0';
+		break;
+	default:
+		break;
+	}
+}
+
+static void
+count_error(struct smtp_server *s)
+{
+	if (++s->nerrors < ERRORS_MAX)
+		return;
+	put_reply(s, 421, "4.7.0 Too many errors");
+	close_session(s);
+}
+
+/*
+ * Take the next command line out of the input, if a whole one is there.
+ * A bare LF ends a line too (lenient for commands); a line over
+ * SMTP_SERVER_LINE_MAX is answered here and dropped up to its end.
+ * 1: s->line holds a command; 0: need more input.
+ */
+static int
+take_line(struct smtp_server *s)
+{
+	const char *p = buf_str(&s->in) + s->in_pos, *nl;
+	size_t avail = s->in.len - s->in_pos, n;
+
+	while (avail > 0 && s->state != ST_CLOSED) {
+		nl = memchr(p, '\n', avail);
+		if (s->discarding) {
+			n = nl == NULL ? avail : (size_t)(nl - p) + 1;
+			s->in_pos += n;
+			p += n;
+			avail -= n;
+			s->discarding = nl == NULL;
+			continue;
+		}
+		n = nl == NULL ? avail : (size_t)(nl - p);
+		if (n > 0 && p[n - 1] == '\r')
+			n--;
+		if (n > SMTP_SERVER_LINE_MAX) {
+			put_reply(s, 500, "5.5.2 Line too long");
+			s->discarding = true;
+			count_error(s);
+			continue;
+		}
+		if (nl == NULL)
+			return 0;
+		memcpy(s->line, p, n);
+		s->line[n] = '\0';
+		n = (size_t)(nl - p) + 1;
+		s->in_pos += n;
+		return 1;
+	}
+	return 0;
+}
+
+/* ---- message data -------------------------------------------------- */
+
+/*
+ * Scan data at p (n bytes) for the run to hand out.  Only "\r\n.\r\n"
+ * ends the data, and only a "." right after CRLF (or first in the data)
+ * is a stuffed one; bare CR and bare LF are message bytes (so "\n.\n"
+ * smuggling goes through as data).  Returns the run length; *skip is set
+ * to the bytes to drop after it (1 for a stuffed dot, 3 for ".\r\n"),
+ * *end when the data is complete.  A run of 0 with *skip 0 needs input.
+ */
+static size_t
+scan_data(struct smtp_server *s, const char *p, size_t n, size_t *skip,
+    bool *end)
+{
+	size_t i = 0;
+
+	*skip = 0;
+	*end = false;
+	while (i < n) {
+		if (s->dpos == DATA_BOL && p[i] == '.') {
+			if (i > 0)
+				return i;	/* decide on the dot next time */
+			if (n < 2 || (p[1] == '\r' && n < 3))
+				return 0;
+			s->dpos = DATA_TEXT;
+			*end = p[1] == '\r' && p[2] == '\n';
+			*skip = *end ? 3 : 1;
+			return 0;
+		}
+		if (p[i] == '\n' && s->dpos == DATA_CR)
+			s->dpos = DATA_BOL;
+		else
+			s->dpos = p[i] == '\r' ? DATA_CR : DATA_TEXT;
+		i++;
+	}
+	return i;
+}
+
+static bool
+data_decidable(const struct smtp_server *s)
+{
+	const char *p = buf_str(&s->in) + s->in_pos;
+	size_t n = s->in.len - s->in_pos;
+
+	if (n == 0)
+		return false;
+	if (s->dpos != DATA_BOL || p[0] != '.')
+		return true;
+	return n >= 3 || (n == 2 && p[1] != '\r');
+}
+
+/* Hand out the next data chunk or the data end. */
+static enum smtp_server_event_type
+next_data(struct smtp_server *s, struct smtp_server_event *ev)
+{
+	unsigned long long room;
+	size_t run, skip;
+	const char *p;
+	bool end;
+
+	for (;;) {
+		p = buf_str(&s->in) + s->in_pos;
+		run = scan_data(s, p, s->in.len - s->in_pos, &skip, &end);
+		s->in_pos += run + skip;
+		if (end) {
+			s->pending = PEND_DATA_END;
+			ev->type = SMTP_SERVER_EV_DATA_END;
+			ev->msg_size = (size_t)s->msg_size;
+			return ev->type;
+		}
+		if (run == 0 && skip == 0)
+			return SMTP_SERVER_EV_NONE;
+		if (run == 0)
+			continue;
+		room = s->conf.size_max == 0 ? run :
+		    s->msg_size >= s->conf.size_max ? 0 :
+		    s->conf.size_max - s->msg_size;
+		s->msg_size += run;
+		if (s->conf.size_max != 0 && s->msg_size > s->conf.size_max)
+			s->too_big = true;
+		if (room == 0)
+			continue;	/* over the limit: consumed, not handed out */
+		ev->type = SMTP_SERVER_EV_DATA;
+		ev->data = p;
+		ev->len = room < run ? (size_t)room : run;
+		return ev->type;
+	}
+}
+
+/* ---- answers --------------------------------------------------------- */
+
+/* What accept() would answer; error: the client broke the protocol. */
+struct verdict {
+	int code;
+	const char *text;
+	bool error;
+};
+
+static void
+verdict(struct verdict *v, int code, const char *text, bool error)
+{
+	v->code = code;
+	v->text = text;
+	v->error = error;
+}
+
+static const char *
+hostname(const struct smtp_server *s)
+{
+	return s->conf.hostname != NULL ? s->conf.hostname : "localhost";
+}
+
+static bool
+starttls_offered(const struct smtp_server *s)
+{
+	return (s->conf.caps & SMTP_CAP_STARTTLS) && !s->conf.tls_active;
+}
+
+/* The EHLO reply (RFC 5321 4.1.1.1), one keyword a line, into s->text. */
+static const char *
+ehlo_text(struct smtp_server *s)
+{
+	static const struct {
+		unsigned cap;
+		const char *kw;
+	} kws[] = {
+		{ SMTP_CAP_PIPELINING, "PIPELINING" },
+		{ SMTP_CAP_SIZE, "SIZE" },
+		{ SMTP_CAP_8BITMIME, "8BITMIME" },
+		{ SMTP_CAP_SMTPUTF8, "SMTPUTF8" },
+		{ SMTP_CAP_DSN, "DSN" },
+		{ SMTP_CAP_ENHANCEDSTATUSCODES, "ENHANCEDSTATUSCODES" },
+		{ SMTP_CAP_CHUNKING, "CHUNKING" },
+		{ SMTP_CAP_BINARYMIME, "BINARYMIME" },
+		{ SMTP_CAP_AUTH, "AUTH" },
+		{ SMTP_CAP_STARTTLS, "STARTTLS" },
+	};
+	size_t i, len;
+
+	strlcpy(s->text, hostname(s), sizeof(s->text));
+	for (i = 0; i < sizeof(kws) / sizeof(kws[0]); i++) {
+		if (!(s->conf.caps & kws[i].cap))
+			continue;
+		if (kws[i].cap == SMTP_CAP_STARTTLS && !starttls_offered(s))
+			continue;
+		len = strlen(s->text);
+		if (kws[i].cap == SMTP_CAP_SIZE && s->conf.size_max != 0)
+			snprintf(s->text + len, sizeof(s->text) - len,
+			    "\nSIZE %llu", s->conf.size_max);
+		else if (kws[i].cap == SMTP_CAP_AUTH)
+			snprintf(s->text + len, sizeof(s->text) - len,
+			    "\nAUTH %s", s->conf.auth_mechs != NULL ?
+			    s->conf.auth_mechs : "PLAIN");
+		else
+			snprintf(s->text + len, sizeof(s->text) - len, "\n%s",
+			    kws[i].kw);
+	}
+	return s->text;
+}
+
+static void
+check_hello(struct smtp_server *s, struct verdict *v)
+{
+	if (!s->cmd_syntax_ok) {
+		snprintf(s->text, sizeof(s->text), "5.5.4 Syntax: %s hostname",
+		    s->cmd == SMTP_SERVER_CMD_EHLO ? "EHLO" : "HELO");
+		verdict(v, 501, s->text, true);
+	} else if (s->cmd == SMTP_SERVER_CMD_EHLO)
+		verdict(v, 250, ehlo_text(s), false);
+	else
+		verdict(v, 250, hostname(s), false);
+}
+
+static void
+check_mail(struct smtp_server *s, struct verdict *v)
+{
+	if (s->state == ST_INIT)
+		verdict(v, 503, "5.5.1 Error: send HELO/EHLO first", true);
+	else if (s->state == ST_MAIL || s->state == ST_RCPT)
+		verdict(v, 503, "5.5.1 Error: nested MAIL command", true);
+	else if (!s->cmd_syntax_ok)
+		verdict(v, 501, "5.5.4 Syntax: MAIL FROM:<address>", true);
+	else if (s->conf.size_max != 0 && s->cmd_size > s->conf.size_max)
+		verdict(v, 552, "5.3.4 Message size exceeds fixed limit",
+		    false);
+	else
+		verdict(v, 250, "2.1.0 Ok", false);
+}
+
+static void
+check_rcpt(struct smtp_server *s, struct verdict *v)
+{
+	if (s->state != ST_MAIL && s->state != ST_RCPT)
+		verdict(v, 503, "5.5.1 Error: need MAIL command", true);
+	else if (!s->cmd_syntax_ok)
+		verdict(v, 501, "5.5.4 Syntax: RCPT TO:<address>", true);
+	else if (s->nrcpt >= RCPT_MAX)
+		verdict(v, 452, "4.5.3 Error: too many recipients", false);
+	else
+		verdict(v, 250, "2.1.5 Ok", false);
+}
+
+static void
+check_data(struct smtp_server *s, struct verdict *v)
+{
+	if (s->arg[0] != '\0')
+		verdict(v, 501, "5.5.4 Syntax: DATA", true);
+	else if (s->state == ST_MAIL)
+		verdict(v, 554, "5.5.1 No valid recipients", true);
+	else if (s->state != ST_RCPT)
+		verdict(v, 503, "5.5.1 Error: need RCPT command", true);
+	else
+		verdict(v, 354, "End data with <CR><LF>.<CR><LF>", false);
+}
+
+static void
+check_starttls(struct smtp_server *s, struct verdict *v)
+{
+	if (!starttls_offered(s))
+		verdict(v, 502, "5.5.1 Error: command not implemented", true);
+	else if (s->arg[0] != '\0')
+		verdict(v, 501, "5.5.4 Syntax: STARTTLS", true);
+	else if (s->state == ST_MAIL || s->state == ST_RCPT)
+		verdict(v, 503, "5.5.1 Error: MAIL transaction in progress",
+		    true);
+	else
+		verdict(v, 220, "2.0.0 Ready to start TLS", false);
+}
+
+/*
+ * AUTH (RFC 4954) and BDAT (RFC 3030) are seams for later: they get
+ * their own check_/apply_ pair here when implemented.
+ */
+static void
+check_later(struct smtp_server *s, struct verdict *v)
+{
+	(void)s;
+	verdict(v, 502, "5.5.1 Not implemented", true);
+}
+
+static void
+check_cmd(struct smtp_server *s, struct verdict *v)
+{
+	switch (s->cmd) {
+	case SMTP_SERVER_CMD_CONNECT:
+		snprintf(s->text, sizeof(s->text), "%s ESMTP postie",
+		    hostname(s));
+		verdict(v, 220, s->text, false);
+		break;
+	case SMTP_SERVER_CMD_HELO:
+	case SMTP_SERVER_CMD_EHLO:
+		check_hello(s, v);
+		break;
+	case SMTP_SERVER_CMD_MAIL:
+		check_mail(s, v);
+		break;
+	case SMTP_SERVER_CMD_RCPT:
+		check_rcpt(s, v);
+		break;
+	case SMTP_SERVER_CMD_DATA:
+		check_data(s, v);
+		break;
+	case SMTP_SERVER_CMD_RSET:
+	case SMTP_SERVER_CMD_NOOP:
+		verdict(v, 250, "2.0.0 Ok", false);
+		break;
+	case SMTP_SERVER_CMD_QUIT:
+		verdict(v, 221, "2.0.0 Bye", false);
+		break;
+	case SMTP_SERVER_CMD_VRFY:
+		verdict(v, 252, "2.5.0 Cannot VRFY user", false);
+		break;
+	case SMTP_SERVER_CMD_STARTTLS:
+		check_starttls(s, v);
+		break;
+	case SMTP_SERVER_CMD_AUTH:
+	case SMTP_SERVER_CMD_BDAT:
+		check_later(s, v);
+		break;
+	case SMTP_SERVER_CMD_UNKNOWN:
+		verdict(v, 500, "5.5.2 Command unrecognized", true);
+		break;
+	default:
+		verdict(v, 451, "4.3.0 Internal error (bad command)", false);
+		break;
+	}
+}
+
+static int
+apply_hello(struct smtp_server *s)
+{
+	char *h = strdup(s->arg);
+
+	if (h == NULL)
+		return -1;
+	free(s->helo);
+	s->helo = h;
+	txn_reset(s);		/* RFC 5321 4.1.4: EHLO resets a transaction */
+	set_state(s, ST_READY);
+	return 0;
+}
+
+static int
+apply_mail(struct smtp_server *s)
+{
+	txn_reset(s);
+	if ((s->mail_from = strdup(s->arg)) == NULL)
+		return -1;
+	set_state(s, ST_MAIL);
+	return 0;
+}
+
+static int
+apply_rcpt(struct smtp_server *s)
+{
+	char **r;
+	char *p;
+
+	if ((p = strdup(s->arg)) == NULL)
+		return -1;
+	r = reallocarray(s->rcpts, s->nrcpt + 1, sizeof(*r));
+	if (r == NULL) {
+		free(p);
+		return -1;
+	}
+	s->rcpts = r;
+	s->rcpts[s->nrcpt++] = p;
+	set_state(s, ST_RCPT);
+	return 0;
+}
+
+/*
+ * RFC 3207 4.2: whatever the client sent after STARTTLS came before the
+ * handshake and must not be acted upon (command injection).
+ */
+static void
+apply_starttls(struct smtp_server *s)
+{
+	s->in_pos = s->in.len;
+	s->discarding = false;
+	s->starttls_due = true;
+	set_state(s, ST_TLS_WAIT);
+}
+
+/* The state change of a positive answer.  -1 when out of memory. */
+static int
+apply_cmd(struct smtp_server *s)
+{
+	switch (s->cmd) {
+	case SMTP_SERVER_CMD_CONNECT:
+		set_state(s, ST_INIT);
+		return 0;
+	case SMTP_SERVER_CMD_HELO:
+	case SMTP_SERVER_CMD_EHLO:
+		return apply_hello(s);
+	case SMTP_SERVER_CMD_MAIL:
+		return apply_mail(s);
+	case SMTP_SERVER_CMD_RCPT:
+		return apply_rcpt(s);
+	case SMTP_SERVER_CMD_DATA:
+		s->dpos = DATA_BOL;	/* the data starts at a line start */
+		s->msg_size = 0;
+		s->too_big = false;
+		set_state(s, ST_DATA);
+		return 0;
+	case SMTP_SERVER_CMD_RSET:
+		txn_reset(s);
+		if (s->state == ST_MAIL || s->state == ST_RCPT)
+			set_state(s, ST_READY);
+		return 0;
+	case SMTP_SERVER_CMD_QUIT:
+		close_session(s);
+		return 0;
+	case SMTP_SERVER_CMD_STARTTLS:
+		apply_starttls(s);
+		return 0;
+	default:
+		return 0;
+	}
+}
+
+/* Answer the pending command: text NULL means the engine's own reply. */
+static void
+answer_cmd(struct smtp_server *s, int code, const char *text)
+{
+	struct verdict v;
+	bool count = false, takes;
+
+	check_cmd(s, &v);
+	/*
+	 * A positive answer to an acceptable command takes effect.  So does a
+	 * driver's positive answer to DATA after every RCPT failed: RFC 2920
+	 * 3.1 lets a server say 354 then, and the client must send a lone dot.
+	 */
+	takes = v.code < 400 || (text != NULL &&
+	    s->cmd == SMTP_SERVER_CMD_DATA && s->state == ST_MAIL &&
+	    s->arg[0] == '\0');
+	if (text == NULL) {
+		code = v.code;
+		text = v.text;
+		count = v.error;
+	}
+	if (takes && code >= 200 && code < 400 && apply_cmd(s) == -1) {
+		code = 452;
+		text = "4.3.1 Insufficient system storage";
+	}
+	put_reply(s, code, text);
+	if (code == 421 || s->cmd == SMTP_SERVER_CMD_QUIT ||
+	    (s->cmd == SMTP_SERVER_CMD_CONNECT && code >= 400))
+		close_session(s);
+	else if (count)
+		count_error(s);
+}
+
+/* The end of the data: any answer ends the transaction. */
+static void
+answer_data_end(struct smtp_server *s, int code, const char *text)
+{
+	if (text == NULL) {
+		code = s->too_big ? 552 : 250;
+		text = s->too_big ? "5.3.4 Message size exceeds fixed limit" :
+		    "2.0.0 Ok: queued";
+	}
+	txn_reset(s);
+	set_state(s, ST_READY);
+	put_reply(s, code, text);
+	if (code == 421)
+		close_session(s);
+}
+
+static void
+answer(struct smtp_server *s, int code, const char *text)
+{
+	enum pending p = s->pending;
+
+	if (s->state == ST_CLOSED)
+		return;
+	s->pending = PEND_NONE;
+	switch (p) {
+	case PEND_CMD:
+		answer_cmd(s, code, text);
+		break;
+	case PEND_DATA_END:
+		answer_data_end(s, code, text);
+		break;
+	case PEND_NONE:
+		break;		/* nothing asked: the driver's bug, ignored */
+	default:
+		put_reply(s, 421, "4.3.0 Internal error (bad pending)");
+		close_session(s);
+		break;
+	}
+}
+
+/* ---- events ---------------------------------------------------------- */
+
+static enum smtp_server_event_type
+command_event(struct smtp_server *s, struct smtp_server_event *ev)
+{
+	s->pending = PEND_CMD;
+	ev->type = SMTP_SERVER_EV_COMMAND;
+	ev->cmd = s->cmd;
+	ev->verb = s->verb;
+	ev->line = s->line;
+	ev->arg = s->arg;
+	ev->params = s->params;
+	return ev->type;
+}
+
+/* Nothing left to parse: at the client's EOF the session ends now. */
+static enum smtp_server_event_type
+eof_close(struct smtp_server *s, struct smtp_server_event *ev)
+{
+	if (!s->eof)
+		return SMTP_SERVER_EV_NONE;
+	close_session(s);
+	s->close_due = false;
+	ev->type = SMTP_SERVER_EV_CLOSE;
+	return ev->type;
+}
+
+static enum smtp_server_event_type
+next_command(struct smtp_server *s, struct smtp_server_event *ev)
+{
+	if (take_line(s)) {
+		split_line(s);
+		return command_event(s, ev);
+	}
+	return eof_close(s, ev);
+}
+
+static enum smtp_server_event_type
+next_connect(struct smtp_server *s, struct smtp_server_event *ev)
+{
+	s->line[0] = '\0';
+	s->parts[0] = '\0';
+	s->verb = s->arg = s->params = s->parts;
+	s->cmd = SMTP_SERVER_CMD_CONNECT;
+	s->cmd_syntax_ok = true;
+	return command_event(s, ev);
+}
+
+/* ---- public ---------------------------------------------------------- */
+
+struct smtp_server *
+smtp_server_new(const struct smtp_server_conf *conf)
+{
+	struct smtp_server *s = calloc(1, sizeof(*s));
+
+	if (s == NULL)
+		return NULL;
+	s->conf = *conf;
+	s->state = ST_CONNECT;
+	s->pending = PEND_NONE;
+	s->dpos = DATA_BOL;
+	buf_init(&s->in, SMTP_SERVER_IN_MAX);
+	buf_init(&s->out, SMTP_SERVER_OUT_MAX);
+	s->verb = s->arg = s->params = s->parts;
+	return s;
+}
+
+void
+smtp_server_free(struct smtp_server *s)
+{
+	if (s == NULL)
+		return;
+	txn_reset(s);
+	free(s->helo);
+	buf_free(&s->in);
+	buf_free(&s->out);
+	free(s);
+}
+
+void
+smtp_server_feed(struct smtp_server *s, const void *data, size_t n)
+{
+	if (s->state == ST_CLOSED || s->eof)
+		return;
+	if (s->state == ST_TLS_WAIT)
+		return;		/* RFC 3207 4.2: plain text before TLS */
+	/* Event pointers die here, so the parsed bytes can go. */
+	buf_consume(&s->in, s->in_pos);
+	s->in_pos = 0;
+	if (buf_append(&s->in, data, n) == -1) {
+		put_reply(s, 421, "4.7.0 Too much pipelined input");
+		close_session(s);
+	}
+}
+
+void
+smtp_server_eof(struct smtp_server *s)
+{
+	s->eof = true;
+}
+
+enum smtp_server_event_type
+smtp_server_next_event(struct smtp_server *s, struct smtp_server_event *ev)
+{
+	memset(ev, 0, sizeof(*ev));
+	ev->type = SMTP_SERVER_EV_NONE;
+	if (s->close_due) {
+		s->close_due = false;
+		ev->type = SMTP_SERVER_EV_CLOSE;
+		return ev->type;
+	}
+	if (s->pending != PEND_NONE)
+		return SMTP_SERVER_EV_NONE;
+	switch (s->state) {
+	case ST_CONNECT:
+		return next_connect(s, ev);
+	case ST_INIT:
+	case ST_READY:
+	case ST_MAIL:
+	case ST_RCPT:
+		return next_command(s, ev);
+	case ST_DATA:
+		if (next_data(s, ev) == SMTP_SERVER_EV_NONE)
+			return eof_close(s, ev);
+		return ev->type;
+	case ST_TLS_WAIT:
+		if (!s->starttls_due)
+			return SMTP_SERVER_EV_NONE;
+		s->starttls_due = false;
+		ev->type = SMTP_SERVER_EV_STARTTLS;
+		return ev->type;
+	case ST_CLOSED:
+		return SMTP_SERVER_EV_NONE;
+	default:
+		put_reply(s, 421, "4.3.0 Internal error (bad state)");
+		close_session(s);
+		return SMTP_SERVER_EV_NONE;
+	}
+}
+
+void
+smtp_server_accept(struct smtp_server *s)
+{
+	answer(s, 0, NULL);
+}
+
+void
+smtp_server_reply(struct smtp_server *s, int code, const char *text)
+{
+	answer(s, code, text != NULL ? text : "");
+}
+
+const void *
+smtp_server_output(struct smtp_server *s, size_t *len)
+{
+	*len = s->out.len;
+	return s->out.data != NULL ? s->out.data : "";
+}
+
+void
+smtp_server_output_consume(struct smtp_server *s, size_t n)
+{
+	buf_consume(&s->out, n);
+}
+
+bool
+smtp_server_wants_input(const struct smtp_server *s)
+{
+	const char *p = buf_str(&s->in) + s->in_pos;
+	size_t avail = s->in.len - s->in_pos;
+
+	if (s->close_due || s->pending != PEND_NONE || s->eof)
+		return false;
+	switch (s->state) {
+	case ST_INIT:
+	case ST_READY:
+	case ST_MAIL:
+	case ST_RCPT:
+		return avail == 0 || (memchr(p, '\n', avail) == NULL &&
+		    avail <= SMTP_SERVER_LINE_MAX + 1);
+	case ST_DATA:
+		return !data_decidable(s);
+	default:	/* CONNECT, TLS_WAIT, CLOSED */
+		return false;
+	}
+}
+
+bool
+smtp_server_closed(const struct smtp_server *s)
+{
+	return s->state == ST_CLOSED;
+}
+
+void
+smtp_server_tls_started(struct smtp_server *s)
+{
+	if (s->state != ST_TLS_WAIT)
+		return;
+	/* RFC 3207 4.2: forget everything learned before TLS. */
+	txn_reset(s);
+	free(s->helo);
+	s->helo = NULL;
+	s->conf.tls_active = true;
+	s->starttls_due = false;
+	buf_reset(&s->in);
+	s->in_pos = 0;
+	set_state(s, ST_INIT);
+}
+
+void
+smtp_server_envelope(const struct smtp_server *s,
+    struct smtp_server_envelope *env)
+{
+	env->helo = s->helo != NULL ? s->helo : "";
+	env->mail_from = s->mail_from;
+	env->rcpts = (const char *const *)s->rcpts;
+	env->nrcpt = s->nrcpt;
+}
+
+const char *
+smtp_server_state_name(const struct smtp_server *s)
+{
+	if ((unsigned)s->state >= ST_COUNT)
+		return "?";
+	return state_names[s->state];
+}

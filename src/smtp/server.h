@@ -8,8 +8,10 @@
  * pipelines them: after a command event the engine parses nothing more
  * until the driver answers it, either with smtp_server_accept() (the
  * engine's standard reply and state change) or with smtp_server_reply()
- * (a reply of the driver's choosing; for MAIL, RCPT and DATA a 2xx/3xx
- * code still makes the state change, anything else does not).  That is
+ * (a reply of the driver's choosing: a 2xx/3xx code makes the state
+ * change when the engine itself would accept the command, and a 354 to
+ * DATA does even when no recipient was accepted, as RFC 2920 3.1 allows;
+ * any other code changes nothing).  That is
  * the check/act hook: the driver sees every command before it takes
  * effect.  The driver writes output when the engine has no command left
  * to parse (smtp_server_wants_input() true), so replies to a pipelined
@@ -38,6 +40,10 @@
 
 #define SMTP_SERVER_LINE_MAX 4096
 #define SMTP_SERVER_OUT_MAX (1u << 20)
+/* Cap on buffered client input.  A driver that feeds only when
+ * smtp_server_wants_input() holds stays far below it; passing it gets
+ * "421 4.7.0" and the session closes. */
+#define SMTP_SERVER_IN_MAX (8u << 20)
 
 enum smtp_server_cmd {
 	SMTP_SERVER_CMD_UNKNOWN,	/* an unrecognised verb (accept: 500) */

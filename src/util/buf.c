@@ -107,7 +107,7 @@ buf_append_escaped(struct buf *b, const void *s, size_t n)
 {
 	const unsigned char *p = s;
 	char tmp[8];
-	size_t i;
+	size_t i, old = b->len;
 
 	for (i = 0; i < n; i++) {
 		unsigned char c = p[i];
@@ -127,8 +127,13 @@ buf_append_escaped(struct buf *b, const void *s, size_t n)
 			tmp[0] = (char)c;
 			tmp[1] = '\0';
 		}
-		if (buf_append_str(b, out) == -1)
+		if (buf_append_str(b, out) == -1) {
+			/* All or nothing, like every other append. */
+			b->len = old;
+			if (b->data != NULL)
+				b->data[old] = '\0';
 			return -1;
+		}
 	}
 	return 0;
 }

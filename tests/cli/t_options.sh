@@ -1,2 +1,64 @@
 #!/bin/sh
-echo "1..0 # SKIP not written yet"
+# shellcheck disable=SC2119
+# Command-line handling: what is refused (before any connection), what is
+# accepted, and the informational modes.
+. "${top_srcdir:-.}/tests/cli/lib.sh"
+
+start_testd
+write_conf
+printf 'Subject: o\n\nbody\n' >"$T/in"
+
+# refused CODE PATTERN NAME ARGS...: refused with CODE, nothing sent.
+refused() {
+	code=$1 pattern=$2 name=$3
+	shift 3
+	run_postie "$@"
+	is "$RC" "$code" "$name: exit $code"
+	contains "$T/err" "$pattern" "$name: says why"
+	is "$(nfiles 'session-*')" 0 "$name: no connection made"
+}
+
+refused 64 "refusing recipient '-oQ/tmp'" "recipient starting with -" -- -oQ/tmp
+refused 64 "refusing sender '-X/tmp/x'" "sender starting with -" -f '-X/tmp/x' a@server.example
+refused 64 "refusing recipient '-f'" "options end at the first operand" a@server.example -f x@y
+refused 64 'line break' "recipient with a line break" "$(printf 'a@server.example\nRCPT TO:<b@x>')"
+refused 64 'line break' "-F with a line break" -F "$(printf 'Name\r\nBcc: x@y')" a@server.example
+refused 64 'unknown option -Z' "unknown option" -Z a@server.example
+refused 64 'unknown option -oZ' "unknown -o option" -oZ a@server.example
+refused 64 'needs an argument' "-f without its argument" -f
+refused 64 'no recipients given' "no recipient"
+refused 64 'no recipient addresses found' "-t without recipients" -t
+refused 64 'unsupported mode -bd' "daemon mode" -bd a@server.example
+refused 64 'option -N is not supported yet' "DSN -N not yet" -N never a@server.example
+refused 64 "-B takes 7BIT or 8BITMIME" "bad -B" -B BINARY a@server.example
+refused 65 'invalid' "malformed recipient" 'a@server.example, <b@'
+
+"$POSTIE" --version >"$T/out" 2>"$T/err"
+is "$?" 0 "--version: exit 0"
+contains "$T/out" '^postie [0-9]+\.[0-9]+\.[0-9]+ \(GnuTLS [0-9.]+, libidn2 [0-9.]+\)$' "--version: versions shown"
+"$POSTIE" --help >"$T/out" 2>"$T/err"
+is "$?" 0 "--help: exit 0"
+contains "$T/out" '^usage: postie' "--help: usage on stdout"
+
+# Options real callers pass are accepted (cron, mutt, PHP, Debian cron).
+accepted() {
+	name=$1
+	shift
+	run_postie "$@"
+	is "$RC" 0 "$name: exit 0"
+	is "$(cat "$T/err")" "" "$name: silent"
+}
+accepted "cronie" -FCronDaemon -i -odi -oem -oi -f root@client.example a@server.example
+accepted "Debian cron" -i -FCronDaemon -B8BITMIME -oem a@server.example
+accepted "mutt" -oem -oi -- a@server.example
+accepted "grouped flags -ti" -ti a@server.example
+accepted "PHP mail()" -t -i a@server.example
+accepted "attached -f" -fattached@client.example a@server.example
+contains "$(env_of 6)" '^mail attached@client.example( SIZE=[0-9]+)?$' "attached -f: used as the sender"
+
+"$POSTIE" -bp >"$T/out" 2>"$T/err"
+is "$?" 0 "-bp: exit 0"
+contains "$T/out" 'queue is empty' "-bp: says the queue is empty"
+
+stop_testd
+done_testing

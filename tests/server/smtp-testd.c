@@ -1,6 +1,1246 @@
 #include "config.h"
-int
-main(void)
+
+/*
+ * smtp-testd: the test SMTP server, built from the same engine as postie
+ * (smtp_server) and the same driver (io_session).  Its command line and
+ * the files it writes are a contract for the CLI tests and the README
+ * demo: see tests/server/README.
+ *
+ * One parent listens and forks one child per connection.  The child runs
+ * the engine, answers each command as the options say, and writes
+ * DIR/session-N.log and, per accepted message, DIR/msg-M.eml and
+ * DIR/msg-M.env.
+ */
+
+#include <sys/types.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <getopt.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "io/net.h"
+#include "io/session.h"
+#include "smtp/caps.h"
+#include "smtp/server.h"
+#include "util/buf.h"
+#include "util/err.h"
+
+#define TESTD_RULES_MAX 128
+#define TESTD_TEXT_MAX 512
+#define TESTD_CHILDREN_MAX 64
+#define TESTD_ACCEPT_TICK_MS 200
+#define TESTD_STALL_MAX 86400
+#define TESTD_ENV_MAX (1u << 20)
+#define TESTD_LOGLINE_MAX (4 * SMTP_SERVER_LINE_MAX + 16)
+#define TESTD_MSGNUM_MAX 1000000
+#define TESTD_DEFAULT_EXT \
+	"PIPELINING,SIZE,8BITMIME,ENHANCEDSTATUSCODES,SMTPUTF8,DSN"
+
+/* The steps an option may name; STEP_DATAEND is the final dot. */
+enum step {
+	STEP_CONNECT,
+	STEP_EHLO,
+	STEP_HELO,
+	STEP_MAIL,
+	STEP_RCPT,
+	STEP_DATA,
+	STEP_DATAEND,
+	STEP_RSET,
+	STEP_NOOP,
+	STEP_QUIT,
+	STEP_VRFY,
+	STEP_COUNT,
+	STEP_NONE = -1
+};
+
+static const char *const step_names[STEP_COUNT] = {
+	"connect", "ehlo", "helo", "mail", "rcpt", "data", "dataend",
+	"rset", "noop", "quit", "vrfy"
+};
+
+enum action {
+	ACT_REPLY,		/* --reply */
+	ACT_REPLY_RCPT,		/* --reply-rcpt */
+	ACT_421,		/* --after STEP=421 */
+	ACT_DROP,		/* --after STEP=drop */
+	ACT_STALL		/* --stall */
+};
+
+struct rule {
+	enum action act;
+	int step;			/* enum step */
+	unsigned nth;			/* 0: every occurrence */
+	int code;
+	char text[TESTD_TEXT_MAX];
+	char pattern[TESTD_TEXT_MAX];	/* ACT_REPLY_RCPT, lower case */
+	unsigned stall_s;
+};
+
+struct opts {
+	const char *dir;
+	const char *listen;
+	const char *port_file;
+	const char *hostname;
+	unsigned sessions;
+	unsigned idle_exit;
+	unsigned caps;
+	unsigned long long size;
+	bool no_esmtp;
+	bool verbose;
+	struct rule rules[TESTD_RULES_MAX];
+	size_t nrule;
+};
+
+/* One session, in the child. */
+struct sess {
+	const struct opts *o;
+	unsigned num;
+	int logfd;			/* -1: no transcript */
+	struct io_session io;
+	struct smtp_server *srv;
+	unsigned count[STEP_COUNT];	/* occurrences so far */
+	struct buf helo;		/* "helo NAME\n" */
+	struct buf mail;		/* "mail ADDR PARAMS\n" */
+	struct buf rcpts;		/* "rcpt ADDR PARAMS\n"... */
+	int msgfd;			/* message data being received */
+	char msgtmp[PATH_MAX];
+	unsigned ntmp;
+};
+
+/* What handling an event decided. */
+enum flow {
+	FLOW_GO,	/* carry on */
+	FLOW_END,	/* end the session after a flush */
+	FLOW_DROP	/* end it now, without a word */
+};
+
+/* Parent: set by SIGTERM/SIGINT. */
+static volatile sig_atomic_t stop_flag;
+
+/* Child: what its SIGTERM handler needs to finish the transcript. */
+static volatile sig_atomic_t child_logfd = -1;
+static volatile sig_atomic_t child_round_trips;
+static volatile sig_atomic_t child_rt_written;
+
+static void
+usage(void)
 {
+	fprintf(stderr,
+	    "usage: smtp-testd --dir DIR [--listen ADDR] [--port-file FILE]\n"
+	    "\t[--sessions N] [--idle-exit SECONDS] [--hostname NAME]\n"
+	    "\t[--ext LIST] [--no-ext NAME]... [--no-esmtp] [--size N]\n"
+	    "\t[--reply STEP[#N]=CODE TEXT]... "
+	    "[--reply-rcpt PATTERN=CODE TEXT]...\n"
+	    "\t[--after STEP[#N]=421|drop]... [--stall STEP[#N]=SECONDS]... "
+	    "[-v]\n"
+	    "steps: connect ehlo helo mail rcpt data dataend rset noop quit "
+	    "vrfy\n");
+	exit(2);
+}
+
+static void __attribute__((format(printf, 1, 2)))
+bad_usage(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "smtp-testd: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\n");
+	usage();
+}
+
+/* ---- option parsing ------------------------------------------------- */
+
+static unsigned
+ext_bit(const char *name, size_t n)
+{
+	static const struct {
+		const char *name;
+		unsigned bit;
+	} exts[] = {
+		{ "PIPELINING", SMTP_CAP_PIPELINING },
+		{ "SIZE", SMTP_CAP_SIZE },
+		{ "8BITMIME", SMTP_CAP_8BITMIME },
+		{ "SMTPUTF8", SMTP_CAP_SMTPUTF8 },
+		{ "DSN", SMTP_CAP_DSN },
+		{ "ENHANCEDSTATUSCODES", SMTP_CAP_ENHANCEDSTATUSCODES },
+		{ "CHUNKING", SMTP_CAP_CHUNKING },
+		{ "STARTTLS", SMTP_CAP_STARTTLS },
+		{ "AUTH", SMTP_CAP_AUTH },
+		{ "BINARYMIME", SMTP_CAP_BINARYMIME },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(exts) / sizeof(exts[0]); i++)
+		if (strlen(exts[i].name) == n &&
+		    strncasecmp(exts[i].name, name, n) == 0)
+			return exts[i].bit;
+	bad_usage("unknown extension \"%.*s\"", (int)n, name);
+	return 0;
+}
+
+/* A comma-separated list of extension names; "" is none. */
+static unsigned
+parse_ext_list(const char *list)
+{
+	const char *p = list, *comma;
+	unsigned caps = 0;
+	size_t n;
+
+	while (*p != '\0') {
+		comma = strchr(p, ',');
+		n = comma != NULL ? (size_t)(comma - p) : strlen(p);
+		if (n > 0)
+			caps |= ext_bit(p, n);
+		p += n;
+		if (*p == ',')
+			p++;
+	}
+	return caps;
+}
+
+static unsigned
+parse_num(const char *s, unsigned long long max, const char *what)
+{
+	const char *errstr;
+	long long v;
+
+	v = strtonum(s, 0, (long long)max, &errstr);
+	if (errstr != NULL)
+		bad_usage("%s \"%s\" is %s", what, s, errstr);
+	return (unsigned)v;
+}
+
+/*
+ * "STEP[#N]" (len bytes of s) into *step and *nth.
+ */
+static void
+parse_step(const char *s, size_t len, int *step, unsigned *nth)
+{
+	char name[32], num[16];
+	const char *hash;
+	size_t n;
+	int i;
+
+	hash = memchr(s, '#', len);
+	n = hash != NULL ? (size_t)(hash - s) : len;
+	if (n >= sizeof(name))
+		bad_usage("unknown step \"%.*s\"", (int)len, s);
+	memcpy(name, s, n);
+	name[n] = '\0';
+	*step = STEP_NONE;
+	for (i = 0; i < STEP_COUNT; i++)
+		if (strcasecmp(name, step_names[i]) == 0)
+			*step = i;
+	if (*step == STEP_NONE)
+		bad_usage("unknown step \"%s\"", name);
+	*nth = 0;
+	if (hash == NULL)
+		return;
+	n = len - (size_t)(hash - s) - 1;
+	if (n == 0 || n >= sizeof(num))
+		bad_usage("bad occurrence in \"%.*s\"", (int)len, s);
+	memcpy(num, hash + 1, n);
+	num[n] = '\0';
+	*nth = parse_num(num, 1000000, "occurrence");
+	if (*nth == 0)
+		bad_usage("occurrences count from 1: \"%.*s\"", (int)len, s);
+}
+
+/*
+ * Split "KEY=CODE TEXT" at the first "=" followed by a reply code (three
+ * digits, 2xx to 5xx, then a space or the end), so a KEY may hold "=".
+ * Returns the length of KEY, or fails the usage.
+ */
+static size_t
+split_code(const char *arg, struct rule *r)
+{
+	const char *p;
+
+	for (p = strchr(arg, '='); p != NULL; p = strchr(p + 1, '=')) {
+		if (p[1] >= '2' && p[1] <= '5' &&
+		    isdigit((unsigned char)p[2]) &&
+		    isdigit((unsigned char)p[3]) &&
+		    (p[4] == ' ' || p[4] == '\0'))
+			break;
+	}
+	if (p == NULL || p == arg)
+		bad_usage("expected KEY=CODE TEXT, got \"%s\"", arg);
+	r->code = (p[1] - '0') * 100 + (p[2] - '0') * 10 + (p[3] - '0');
+	if (strlcpy(r->text, p[4] == ' ' ? p + 5 : "", sizeof(r->text)) >=
+	    sizeof(r->text))
+		bad_usage("reply text too long in \"%s\"", arg);
+	return (size_t)(p - arg);
+}
+
+static struct rule *
+new_rule(struct opts *o, enum action act)
+{
+	struct rule *r;
+
+	if (o->nrule == TESTD_RULES_MAX)
+		bad_usage("too many --reply/--after/--stall options");
+	r = &o->rules[o->nrule++];
+	memset(r, 0, sizeof(*r));
+	r->act = act;
+	r->step = STEP_NONE;
+	return r;
+}
+
+static void
+add_reply(struct opts *o, const char *arg)
+{
+	struct rule *r = new_rule(o, ACT_REPLY);
+
+	parse_step(arg, split_code(arg, r), &r->step, &r->nth);
+}
+
+static void
+add_reply_rcpt(struct opts *o, const char *arg)
+{
+	struct rule *r = new_rule(o, ACT_REPLY_RCPT);
+	size_t n, i;
+
+	n = split_code(arg, r);
+	if (n >= sizeof(r->pattern))
+		bad_usage("pattern too long in \"%s\"", arg);
+	/* fnmatch(3) has no portable case folding: lower both sides. */
+	for (i = 0; i < n; i++)
+		r->pattern[i] = (char)tolower((unsigned char)arg[i]);
+	r->pattern[n] = '\0';
+	r->step = STEP_RCPT;
+}
+
+/* "STEP[#N]=VALUE": the length of STEP[#N]; *value points past "=". */
+static size_t
+split_value(const char *arg, const char **value)
+{
+	const char *eq = strchr(arg, '=');
+
+	if (eq == NULL || eq == arg || eq[1] == '\0')
+		bad_usage("expected STEP=VALUE, got \"%s\"", arg);
+	*value = eq + 1;
+	return (size_t)(eq - arg);
+}
+
+static void
+add_after(struct opts *o, const char *arg)
+{
+	struct rule *r = new_rule(o, ACT_421);
+	const char *value;
+	size_t n;
+
+	n = split_value(arg, &value);
+	if (strcmp(value, "drop") == 0)
+		r->act = ACT_DROP;
+	else if (strcmp(value, "421") != 0)
+		bad_usage("--after action must be 421 or drop, got \"%s\"",
+		    value);
+	parse_step(arg, n, &r->step, &r->nth);
+}
+
+static void
+add_stall(struct opts *o, const char *arg)
+{
+	struct rule *r = new_rule(o, ACT_STALL);
+	const char *value;
+	size_t n;
+
+	n = split_value(arg, &value);
+	r->stall_s = parse_num(value, TESTD_STALL_MAX, "stall seconds");
+	parse_step(arg, n, &r->step, &r->nth);
+}
+
+enum {
+	OPT_DIR = 256, OPT_LISTEN, OPT_PORT_FILE, OPT_SESSIONS, OPT_IDLE_EXIT,
+	OPT_HOSTNAME, OPT_EXT, OPT_NO_EXT, OPT_NO_ESMTP, OPT_SIZE, OPT_REPLY,
+	OPT_REPLY_RCPT, OPT_AFTER, OPT_STALL
+};
+
+static const struct option long_opts[] = {
+	{ "dir", required_argument, NULL, OPT_DIR },
+	{ "listen", required_argument, NULL, OPT_LISTEN },
+	{ "port-file", required_argument, NULL, OPT_PORT_FILE },
+	{ "sessions", required_argument, NULL, OPT_SESSIONS },
+	{ "idle-exit", required_argument, NULL, OPT_IDLE_EXIT },
+	{ "hostname", required_argument, NULL, OPT_HOSTNAME },
+	{ "ext", required_argument, NULL, OPT_EXT },
+	{ "no-ext", required_argument, NULL, OPT_NO_EXT },
+	{ "no-esmtp", no_argument, NULL, OPT_NO_ESMTP },
+	{ "size", required_argument, NULL, OPT_SIZE },
+	{ "reply", required_argument, NULL, OPT_REPLY },
+	{ "reply-rcpt", required_argument, NULL, OPT_REPLY_RCPT },
+	{ "after", required_argument, NULL, OPT_AFTER },
+	{ "stall", required_argument, NULL, OPT_STALL },
+	{ NULL, 0, NULL, 0 }
+};
+
+/* One option into o; --no-ext is applied later, after --ext. */
+static void
+parse_one(struct opts *o, int ch, unsigned *no_ext)
+{
+	const char *errstr;
+
+	switch (ch) {
+	case OPT_DIR:		o->dir = optarg; break;
+	case OPT_LISTEN:	o->listen = optarg; break;
+	case OPT_PORT_FILE:	o->port_file = optarg; break;
+	case OPT_HOSTNAME:	o->hostname = optarg; break;
+	case OPT_NO_ESMTP:	o->no_esmtp = true; break;
+	case 'v':		o->verbose = true; break;
+	case OPT_SESSIONS:
+		o->sessions = parse_num(optarg, 1000000, "--sessions");
+		break;
+	case OPT_IDLE_EXIT:
+		o->idle_exit = parse_num(optarg, TESTD_STALL_MAX,
+		    "--idle-exit");
+		break;
+	case OPT_EXT:		o->caps = parse_ext_list(optarg); break;
+	case OPT_NO_EXT:	*no_ext |= parse_ext_list(optarg); break;
+	case OPT_SIZE:
+		o->size = (unsigned long long)strtonum(optarg, 1, LLONG_MAX,
+		    &errstr);
+		if (errstr != NULL)
+			bad_usage("--size \"%s\" is %s", optarg, errstr);
+		break;
+	case OPT_REPLY:		add_reply(o, optarg); break;
+	case OPT_REPLY_RCPT:	add_reply_rcpt(o, optarg); break;
+	case OPT_AFTER:		add_after(o, optarg); break;
+	case OPT_STALL:		add_stall(o, optarg); break;
+	default:
+		usage();
+	}
+}
+
+static void
+parse_opts(struct opts *o, int argc, char **argv)
+{
+	unsigned no_ext = 0;
+	int ch;
+
+	memset(o, 0, sizeof(*o));
+	o->listen = "127.0.0.1";
+	o->hostname = "testd.example";
+	o->idle_exit = 120;
+	o->caps = parse_ext_list(TESTD_DEFAULT_EXT);
+	while ((ch = getopt_long(argc, argv, "v", long_opts, NULL)) != -1)
+		parse_one(o, ch, &no_ext);
+	if (optind != argc)
+		bad_usage("unexpected argument \"%s\"", argv[optind]);
+	if (o->dir == NULL)
+		bad_usage("--dir is required");
+	if (o->idle_exit == 0)
+		bad_usage("--idle-exit must be at least 1");
+	o->caps &= ~no_ext;
+	if (o->size != 0)
+		o->caps |= SMTP_CAP_SIZE;
+}
+
+/* ---- files ---------------------------------------------------------- */
+
+static int
+write_all(int fd, const void *p, size_t n)
+{
+	const char *q = p;
+	ssize_t rc;
+
+	while (n > 0) {
+		rc = write(fd, q, n);
+		if (rc == -1 && errno == EINTR)
+			continue;
+		if (rc <= 0)
+			return -1;
+		q += rc;
+		n -= (size_t)rc;
+	}
+	return 0;
+}
+
+/* Write the bound port to FILE via FILE.tmp and rename, and to stdout. */
+static int
+publish_port(const struct opts *o, unsigned port)
+{
+	char tmp[PATH_MAX], line[32];
+	int fd, n;
+
+	n = snprintf(line, sizeof(line), "%u\n", port);
+	printf("port %u\n", port);
+	fflush(stdout);
+	if (o->port_file == NULL)
+		return 0;
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", o->port_file) >=
+	    sizeof(tmp))
+		return -1;
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd == -1)
+		return -1;
+	if (write_all(fd, line, (size_t)n) == -1 || close(fd) == -1 ||
+	    rename(tmp, o->port_file) == -1) {
+		unlink(tmp);
+		return -1;
+	}
+	return 0;
+}
+
+/* Async-signal-safe "round_trips K\n" (no stdio in a handler). */
+static void
+write_round_trips(int fd, unsigned k)
+{
+	char line[32] = "round_trips ";
+	char digits[16];
+	size_t n = strlen(line), d = 0;
+
+	do {
+		digits[d++] = (char)('0' + k % 10);
+		k /= 10;
+	} while (k > 0 && d < sizeof(digits));
+	while (d > 0)
+		line[n++] = digits[--d];
+	line[n++] = '\n';
+	(void)write_all(fd, line, n);
+}
+
+/* The transcript's last line, exactly once, whatever ended the session. */
+static void
+finish_transcript(void)
+{
+	sigset_t all, old;
+
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, &old);
+	if (child_logfd != -1 && !child_rt_written) {
+		child_rt_written = 1;
+		write_round_trips(child_logfd,
+		    (unsigned)child_round_trips);
+	}
+	sigprocmask(SIG_SETMASK, &old, NULL);
+}
+
+static void
+child_on_signal(int sig)
+{
+	(void)sig;
+	if (child_logfd != -1 && !child_rt_written) {
+		child_rt_written = 1;
+		write_round_trips(child_logfd, (unsigned)child_round_trips);
+	}
+	_exit(0);
+}
+
+/*
+ * One transcript line: "P: " + line with control bytes escaped.  Signals
+ * are held so the SIGTERM handler's last line never splits this one.
+ */
+static void
+log_line(struct sess *ss, const char *prefix, const void *p, size_t n)
+{
+	struct buf line;
+	sigset_t all, old;
+
+	buf_init(&line, TESTD_LOGLINE_MAX);
+	if (buf_append_str(&line, prefix) == -1 ||
+	    buf_append_escaped(&line, p, n) == -1) {
+		buf_reset(&line);
+		(void)buf_printf(&line, "%s<line too long: %zu bytes>",
+		    prefix, n);
+	}
+	(void)buf_append_byte(&line, '\n');
+	if (ss->o->verbose)
+		fprintf(stderr, "smtp-testd[%u]: %s", ss->num, buf_str(&line));
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, &old);
+	if (ss->logfd != -1)
+		(void)write_all(ss->logfd, line.data, line.len);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	buf_free(&line);
+}
+
+/* A new file DIR/NAME, created exclusively. */
+static int
+open_new(const struct opts *o, const char *name)
+{
+	char path[PATH_MAX];
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", o->dir, name) >=
+	    sizeof(path)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	return open(path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC,
+	    0644);
+}
+
+/* ---- the message files ---------------------------------------------- */
+
+/* Start receiving message data into a temp file. */
+static int
+msg_begin(struct sess *ss)
+{
+	char name[64];
+
+	if (ss->msgfd != -1)
+		return 0;
+	snprintf(name, sizeof(name), ".msg-%ld-%u.tmp", (long)getpid(),
+	    ++ss->ntmp);
+	snprintf(ss->msgtmp, sizeof(ss->msgtmp), "%s/%s", ss->o->dir, name);
+	ss->msgfd = open_new(ss->o, name);
+	return ss->msgfd == -1 ? -1 : 0;
+}
+
+static void
+msg_discard(struct sess *ss)
+{
+	if (ss->msgfd == -1)
+		return;
+	close(ss->msgfd);
+	unlink(ss->msgtmp);
+	ss->msgfd = -1;
+}
+
+/* The envelope file's text, into a temp file; its path into tmp. */
+static int
+env_write_tmp(struct sess *ss, char *tmp, size_t tmplen)
+{
+	char name[64];
+	int fd, rc;
+
+	snprintf(name, sizeof(name), ".env-%ld-%u.tmp", (long)getpid(),
+	    ss->ntmp);
+	snprintf(tmp, tmplen, "%s/%s", ss->o->dir, name);
+	fd = open_new(ss->o, name);
+	if (fd == -1)
+		return -1;
+	rc = write_all(fd, buf_str(&ss->helo), ss->helo.len);
+	if (rc == 0)
+		rc = write_all(fd, buf_str(&ss->mail), ss->mail.len);
+	if (rc == 0)
+		rc = write_all(fd, buf_str(&ss->rcpts), ss->rcpts.len);
+	if (close(fd) == -1 || rc == -1) {
+		unlink(tmp);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Publish the message as msg-M.eml/.env with the first free M.  link(2)
+ * of the finished .env claims M atomically (EEXIST: taken by another
+ * child, try the next); the .eml is renamed in after it, so whoever sees
+ * msg-M.eml sees both files whole.
+ */
+static int
+msg_publish(struct sess *ss)
+{
+	char envtmp[PATH_MAX], env[PATH_MAX], eml[PATH_MAX];
+	unsigned m;
+
+	if (close(ss->msgfd) == -1 || env_write_tmp(ss, envtmp,
+	    sizeof(envtmp)) == -1) {
+		ss->msgfd = -1;
+		unlink(ss->msgtmp);
+		return -1;
+	}
+	ss->msgfd = -1;
+	for (m = 1; m < TESTD_MSGNUM_MAX; m++) {
+		snprintf(env, sizeof(env), "%s/msg-%u.env", ss->o->dir, m);
+		snprintf(eml, sizeof(eml), "%s/msg-%u.eml", ss->o->dir, m);
+		if (link(envtmp, env) == -1) {
+			if (errno == EEXIST)
+				continue;
+			break;
+		}
+		if (access(eml, F_OK) == 0) {	/* a stale .eml: skip M */
+			unlink(env);
+			continue;
+		}
+		if (rename(ss->msgtmp, eml) == -1)
+			break;
+		unlink(envtmp);
+		return 0;
+	}
+	unlink(envtmp);
+	unlink(ss->msgtmp);
+	return -1;
+}
+
+/* ---- answering ------------------------------------------------------ */
+
+/* The rule of kind act for this occurrence: an "#N" rule first. */
+static const struct rule *
+find_rule(const struct opts *o, enum action act, int step, unsigned nth)
+{
+	size_t i;
+	int pass;
+
+	for (pass = 0; pass < 2; pass++)
+		for (i = 0; i < o->nrule; i++) {
+			const struct rule *r = &o->rules[i];
+
+			if (r->act == act && r->step == step &&
+			    r->nth == (pass == 0 ? nth : 0))
+				return r;
+		}
+	return NULL;
+}
+
+static const struct rule *
+find_rcpt_rule(const struct opts *o, const char *addr)
+{
+	char low[SMTP_SERVER_LINE_MAX + 1];
+	size_t i;
+
+	for (i = 0; i < sizeof(low) - 1 && addr[i] != '\0'; i++)
+		low[i] = (char)tolower((unsigned char)addr[i]);
+	low[i] = '\0';
+	for (i = 0; i < o->nrule; i++)
+		if (o->rules[i].act == ACT_REPLY_RCPT &&
+		    fnmatch(o->rules[i].pattern, low, 0) == 0)
+			return &o->rules[i];
+	return NULL;
+}
+
+static int
+step_of(enum smtp_server_cmd cmd)
+{
+	switch (cmd) {
+	case SMTP_SERVER_CMD_CONNECT:	return STEP_CONNECT;
+	case SMTP_SERVER_CMD_EHLO:	return STEP_EHLO;
+	case SMTP_SERVER_CMD_HELO:	return STEP_HELO;
+	case SMTP_SERVER_CMD_MAIL:	return STEP_MAIL;
+	case SMTP_SERVER_CMD_RCPT:	return STEP_RCPT;
+	case SMTP_SERVER_CMD_DATA:	return STEP_DATA;
+	case SMTP_SERVER_CMD_RSET:	return STEP_RSET;
+	case SMTP_SERVER_CMD_NOOP:	return STEP_NOOP;
+	case SMTP_SERVER_CMD_QUIT:	return STEP_QUIT;
+	case SMTP_SERVER_CMD_VRFY:	return STEP_VRFY;
+	default:			return STEP_NONE;
+	}
+}
+
+static void
+pause_s(unsigned seconds)
+{
+	struct timespec ts, left;
+
+	ts.tv_sec = (time_t)seconds;
+	ts.tv_nsec = 0;
+	while (nanosleep(&ts, &left) == -1 && errno == EINTR)
+		ts = left;
+}
+
+/*
+ * Stall, then do what an --after rule says instead of answering.
+ * FLOW_GO when the step is to be answered.
+ */
+static enum flow
+before_answer(struct sess *ss, int step)
+{
+	const struct rule *r;
+	unsigned nth;
+
+	if (step == STEP_NONE)
+		return FLOW_GO;
+	nth = ++ss->count[step];
+	r = find_rule(ss->o, ACT_STALL, step, nth);
+	if (r != NULL) {
+		log_line(ss, "T: ", "stall", 5);
+		pause_s(r->stall_s);
+	}
+	r = find_rule(ss->o, ACT_DROP, step, nth);
+	if (r != NULL)
+		return FLOW_DROP;
+	r = find_rule(ss->o, ACT_421, step, nth);
+	if (r != NULL) {
+		smtp_server_reply(ss->srv, 421, "4.3.0 testd closing");
+		return FLOW_END;
+	}
+	return FLOW_GO;
+}
+
+/*
+ * Answer the pending command or data end: an --reply rule for this
+ * occurrence, else --reply-rcpt, else a general --reply, else the engine.
+ * Returns the reply code that went out, read back from the output.
+ */
+static int
+answer(struct sess *ss, int step, const char *rcpt)
+{
+	const struct rule *r = NULL, *rr;
+	const char *out;
+	size_t before, len;
+
+	(void)smtp_server_output(ss->srv, &before);
+	if (step != STEP_NONE)
+		r = find_rule(ss->o, ACT_REPLY, step, ss->count[step]);
+	if ((r == NULL || r->nth == 0) && rcpt != NULL &&
+	    (rr = find_rcpt_rule(ss->o, rcpt)) != NULL)
+		r = rr;
+	if (r != NULL)
+		smtp_server_reply(ss->srv, r->code, r->text);
+	else if (step == STEP_EHLO && ss->o->no_esmtp)
+		smtp_server_reply(ss->srv, 502, "5.5.1 EHLO not supported");
+	else
+		smtp_server_accept(ss->srv);
+	out = smtp_server_output(ss->srv, &len);
+	if (len < before + 3)
+		return 0;
+	out += before;
+	return (out[0] - '0') * 100 + (out[1] - '0') * 10 + (out[2] - '0');
+}
+
+/* "WORD ADDR[ PARAMS]\n" into b (replacing it, or appended). */
+static void
+env_line(struct buf *b, bool append, const char *word,
+    const struct smtp_server_event *ev)
+{
+	if (!append)
+		buf_reset(b);
+	(void)buf_printf(b, "%s %s%s%s\n", word, ev->arg,
+	    ev->params[0] != '\0' ? " " : "", ev->params);
+}
+
+/* Keep our own envelope: the engine's has no parameters. */
+static void
+record(struct sess *ss, const struct smtp_server_event *ev, int code)
+{
+	if (code < 200 || code > 299)
+		return;
+	switch (ev->cmd) {
+	case SMTP_SERVER_CMD_HELO:
+	case SMTP_SERVER_CMD_EHLO:
+		buf_reset(&ss->helo);
+		(void)buf_printf(&ss->helo, "helo %s\n", ev->arg);
+		/* FALLTHROUGH */
+	case SMTP_SERVER_CMD_RSET:
+		buf_reset(&ss->mail);
+		buf_reset(&ss->rcpts);
+		break;
+	case SMTP_SERVER_CMD_MAIL:
+		env_line(&ss->mail, false, "mail", ev);
+		buf_reset(&ss->rcpts);
+		break;
+	case SMTP_SERVER_CMD_RCPT:
+		env_line(&ss->rcpts, true, "rcpt", ev);
+		break;
+	default:
+		break;
+	}
+}
+
+static enum flow
+on_command(struct sess *ss, const struct smtp_server_event *ev)
+{
+	enum flow f;
+	int step, code;
+
+	step = step_of(ev->cmd);
+	if (ev->cmd != SMTP_SERVER_CMD_CONNECT)
+		log_line(ss, "C: ", ev->line, strlen(ev->line));
+	f = before_answer(ss, step);
+	if (f != FLOW_GO)
+		return f;
+	if (ev->cmd == SMTP_SERVER_CMD_STARTTLS) {
+		/* No TLS in this build of the test server yet. */
+		smtp_server_reply(ss->srv, 454, "4.7.0 TLS not available");
+		return FLOW_GO;
+	}
+	code = answer(ss, step, ev->cmd == SMTP_SERVER_CMD_RCPT ?
+	    ev->arg : NULL);
+	if (ev->cmd == SMTP_SERVER_CMD_DATA && code == 354 &&
+	    msg_begin(ss) == -1)
+		fprintf(stderr, "smtp-testd[%u]: %s: %s\n", ss->num,
+		    ss->msgtmp, strerror(errno));
+	record(ss, ev, code);
+	return FLOW_GO;
+}
+
+static void
+on_data(struct sess *ss, const struct smtp_server_event *ev)
+{
+	if (msg_begin(ss) == -1)
+		return;
+	if (write_all(ss->msgfd, ev->data, ev->len) == -1) {
+		fprintf(stderr, "smtp-testd[%u]: %s: %s\n", ss->num,
+		    ss->msgtmp, strerror(errno));
+		msg_discard(ss);
+	}
+}
+
+static enum flow
+on_data_end(struct sess *ss, const struct smtp_server_event *ev)
+{
+	char note[64];
+	enum flow f;
+	int n, code;
+
+	n = snprintf(note, sizeof(note), "<DATA %zu bytes>", ev->msg_size);
+	log_line(ss, "C: ", note, (size_t)n);
+	f = before_answer(ss, STEP_DATAEND);
+	if (f != FLOW_GO) {
+		msg_discard(ss);
+		return f;
+	}
+	code = answer(ss, STEP_DATAEND, NULL);
+	if (code >= 200 && code <= 299 && msg_begin(ss) == 0 &&
+	    msg_publish(ss) == -1)
+		fprintf(stderr, "smtp-testd[%u]: cannot write msg-*.eml in "
+		    "%s: %s\n", ss->num, ss->o->dir, strerror(errno));
+	msg_discard(ss);
+	buf_reset(&ss->mail);
+	buf_reset(&ss->rcpts);
+	return FLOW_GO;
+}
+
+static enum flow
+on_event(struct sess *ss, const struct smtp_server_event *ev)
+{
+	switch (ev->type) {
+	case SMTP_SERVER_EV_COMMAND:
+		return on_command(ss, ev);
+	case SMTP_SERVER_EV_DATA:
+		on_data(ss, ev);
+		return FLOW_GO;
+	case SMTP_SERVER_EV_DATA_END:
+		return on_data_end(ss, ev);
+	case SMTP_SERVER_EV_STARTTLS:
+		log_line(ss, "T: ", "starttls", 8);
+		return FLOW_END;	/* no TLS yet: see on_command() */
+	case SMTP_SERVER_EV_CLOSE:
+		return FLOW_END;
+	default:
+		return FLOW_GO;
+	}
+}
+
+/* ---- the session ---------------------------------------------------- */
+
+/*
+ * Log the queued reply lines and write them in one flight.  The first
+ * flight is the greeting; every later one is a round trip the client
+ * had to wait for.
+ */
+static enum err_kind
+flush(struct sess *ss, struct err *e)
+{
+	const char *out, *p, *nl, *next, *end;
+	size_t len, n;
+	enum err_kind rc;
+
+	out = smtp_server_output(ss->srv, &len);
+	if (len == 0)
+		return ERR_OK;
+	end = out + len;
+	for (p = out; p < end; p = next) {
+		nl = memchr(p, '\n', (size_t)(end - p));
+		next = nl != NULL ? nl + 1 : end;
+		n = (size_t)((nl != NULL ? nl : end) - p);
+		if (n > 0 && p[n - 1] == '\r')
+			n--;
+		log_line(ss, "S: ", p, n);
+	}
+	rc = io_session_flush_server(&ss->io, ss->srv, e);
+	child_round_trips = ss->io.flights > 0 ?
+	    (sig_atomic_t)(ss->io.flights - 1) : 0;
+	return rc;
+}
+
+/* Drain events; FLOW_GO when the engine waits for the client. */
+static enum flow
+drain(struct sess *ss, unsigned *nev)
+{
+	struct smtp_server_event ev;
+	enum flow f;
+
+	*nev = 0;
+	while (smtp_server_next_event(ss->srv, &ev) != SMTP_SERVER_EV_NONE) {
+		(*nev)++;
+		f = on_event(ss, &ev);
+		if (f != FLOW_GO)
+			return f;
+	}
+	return FLOW_GO;
+}
+
+static void
+session_loop(struct sess *ss)
+{
+	struct err e;
+	enum flow f;
+	unsigned nev;
+
+	for (;;) {
+		f = drain(ss, &nev);
+		if (f == FLOW_DROP)
+			return;
+		if (f == FLOW_END || smtp_server_closed(ss->srv)) {
+			(void)flush(ss, &e);
+			return;
+		}
+		if (!smtp_server_wants_input(ss->srv)) {
+			if (nev == 0)
+				return;	/* client gone, nothing left */
+			continue;
+		}
+		if (flush(ss, &e) != ERR_OK)
+			return;
+		if (io_session_pump_server(&ss->io, ss->srv,
+		    (int)ss->o->idle_exit, &e) != ERR_OK) {
+			if (ss->o->verbose)
+				fprintf(stderr, "smtp-testd[%u]: %s\n",
+				    ss->num, e.msg);
+			return;
+		}
+	}
+}
+
+static struct smtp_server *
+new_engine(const struct opts *o)
+{
+	struct smtp_server_conf conf;
+
+	memset(&conf, 0, sizeof(conf));
+	conf.hostname = o->hostname;
+	conf.caps = o->caps;
+	conf.size_max = o->size;
+	conf.auth_mechs = "PLAIN LOGIN";
+	conf.tls_active = false;
+	return smtp_server_new(&conf);
+}
+
+/* The child: serve one connection, then exit. */
+static void
+run_session(const struct opts *o, unsigned num, int fd)
+{
+	struct io_session_timeouts to;
+	struct sess ss;
+	char name[64];
+
+	memset(&ss, 0, sizeof(ss));
+	ss.o = o;
+	ss.num = num;
+	ss.msgfd = -1;
+	buf_init(&ss.helo, TESTD_ENV_MAX);
+	buf_init(&ss.mail, TESTD_ENV_MAX);
+	buf_init(&ss.rcpts, TESTD_ENV_MAX);
+	io_session_timeouts_all(&to, (int)o->idle_exit);
+	io_session_init(&ss.io, fd, &to, NULL);
+	snprintf(name, sizeof(name), "session-%u.log", num);
+	ss.logfd = open_new(o, name);
+	if (ss.logfd == -1)
+		fprintf(stderr, "smtp-testd[%u]: %s/%s: %s\n", num, o->dir,
+		    name, strerror(errno));
+	child_logfd = ss.logfd;
+	ss.srv = new_engine(o);
+	if (ss.srv != NULL)
+		session_loop(&ss);
+	finish_transcript();
+	msg_discard(&ss);
+	io_session_close(&ss.io);
+	smtp_server_free(ss.srv);
+	buf_free(&ss.helo);
+	buf_free(&ss.mail);
+	buf_free(&ss.rcpts);
+	if (ss.logfd != -1)
+		close(ss.logfd);
+}
+
+/* ---- the parent ----------------------------------------------------- */
+
+struct children {
+	pid_t pid[TESTD_CHILDREN_MAX];
+	size_t n;
+	unsigned accepted;
+	unsigned finished;
+	time_t last;		/* last accept or session end */
+};
+
+static void
+on_stop_signal(int sig)
+{
+	(void)sig;
+	stop_flag = 1;
+}
+
+static void
+set_handler(int sig, void (*fn)(int))
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = fn;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = 0;	/* no SA_RESTART: let poll() see the stop */
+	(void)sigaction(sig, &sa, NULL);
+}
+
+static time_t
+mono_s(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_MONOTONIC, &ts) == -1)
+		return time(NULL);
+	return ts.tv_sec;
+}
+
+/* Collect finished children without blocking (or all, when block). */
+static void
+reap(struct children *ch, bool block)
+{
+	pid_t pid;
+	size_t i;
+	int status;
+
+	while (ch->n > 0) {
+		pid = waitpid(-1, &status, block ? 0 : WNOHANG);
+		if (pid == -1 && errno == EINTR)
+			continue;
+		if (pid <= 0)
+			return;
+		for (i = 0; i < ch->n; i++)
+			if (ch->pid[i] == pid) {
+				ch->pid[i] = ch->pid[--ch->n];
+				ch->finished++;
+				ch->last = mono_s();
+				break;
+			}
+	}
+}
+
+static void
+spawn(const struct opts *o, struct children *ch, int lfd, int fd)
+{
+	unsigned num = ++ch->accepted;
+	sigset_t stop, old;
+	pid_t pid;
+
+	ch->last = mono_s();
+	fflush(stdout);
+	fflush(stderr);
+	/* Hold SIGTERM/SIGINT until the child has its own handlers. */
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGTERM);
+	sigaddset(&stop, SIGINT);
+	sigprocmask(SIG_BLOCK, &stop, &old);
+	pid = fork();
+	if (pid == 0) {
+		set_handler(SIGTERM, child_on_signal);
+		set_handler(SIGINT, child_on_signal);
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		close(lfd);
+		run_session(o, num, fd);
+		exit(0);
+	}
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	close(fd);
+	if (pid == -1) {
+		fprintf(stderr, "smtp-testd: fork: %s\n", strerror(errno));
+		ch->finished++;
+		return;
+	}
+	ch->pid[ch->n++] = pid;
+}
+
+/* Whether the parent is done: enough sessions, or idle too long. */
+static bool
+done(const struct opts *o, const struct children *ch)
+{
+	if (o->sessions != 0 && ch->finished >= o->sessions)
+		return true;
+	if (ch->n == 0 && mono_s() - ch->last >= (time_t)o->idle_exit) {
+		fprintf(stderr, "smtp-testd: no connection for %u s, "
+		    "exiting\n", o->idle_exit);
+		return true;
+	}
+	return false;
+}
+
+static void
+serve(const struct opts *o, int lfd)
+{
+	struct children ch;
+	char peer[IO_NET_ADDRSTR_MAX];
+	struct err e;
+	size_t i;
+	int fd;
+
+	memset(&ch, 0, sizeof(ch));
+	ch.last = mono_s();
+	while (!stop_flag) {
+		reap(&ch, false);
+		if (done(o, &ch))
+			break;
+		if ((o->sessions != 0 && ch.accepted >= o->sessions) ||
+		    ch.n == TESTD_CHILDREN_MAX) {
+			(void)poll(NULL, 0, TESTD_ACCEPT_TICK_MS);
+			continue;
+		}
+		if (io_net_accept(lfd, TESTD_ACCEPT_TICK_MS, &fd, peer,
+		    sizeof(peer), &e) != ERR_OK) {
+			if (e.kind != ERR_TEMP || strstr(e.msg, "timed out")
+			    == NULL)
+				fprintf(stderr, "smtp-testd: %s\n", e.msg);
+			continue;
+		}
+		if (o->verbose)
+			fprintf(stderr, "smtp-testd: session %u from %s\n",
+			    ch.accepted + 1, peer);
+		spawn(o, &ch, lfd, fd);
+	}
+	if (stop_flag)
+		for (i = 0; i < ch.n; i++)
+			kill(ch.pid[i], SIGTERM);
+	reap(&ch, true);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct opts *o;
+	struct err e;
+	unsigned port;
+	int lfd;
+
+	/* The rules are large; keep them off the stack. */
+	o = malloc(sizeof(*o));
+	if (o == NULL)
+		return 1;
+	parse_opts(o, argc, argv);
+	signal(SIGPIPE, SIG_IGN);
+	set_handler(SIGTERM, on_stop_signal);
+	set_handler(SIGINT, on_stop_signal);
+	if (mkdir(o->dir, 0755) == -1 && errno != EEXIST) {
+		fprintf(stderr, "smtp-testd: %s: %s\n", o->dir,
+		    strerror(errno));
+		return 1;
+	}
+	if (io_net_listen(o->listen, "0", &lfd, &port, &e) != ERR_OK) {
+		fprintf(stderr, "smtp-testd: %s\n", e.msg);
+		return 1;
+	}
+	if (publish_port(o, port) == -1) {
+		fprintf(stderr, "smtp-testd: %s: %s\n", o->port_file,
+		    strerror(errno));
+		return 1;
+	}
+	serve(o, lfd);
+	close(lfd);
+	free(o);
 	return 0;
 }

@@ -1,9 +1,855 @@
+/*
+ * t_client: the client engine (smtp/client.h) against scripted server
+ * bytes.  Each scenario checks the exact bytes the engine sends and the
+ * exact sequence of events, and runs twice: replies fed whole, then one
+ * byte at a time.
+ *
+ * Event log tokens: READY BODY TLS DONE, R<i>:<OK|TEMP|PERM>:<code>
+ * (code 0: no reply), T:<outcome>:<accepted>, F:<err kind>.
+ */
 #include "config.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "smtp/client.h"
+#include "smtp/sasl.h"
 #include "tap.h"
+
+#define EHLO_PIPE "250-mx.example hi\r\n250-PIPELINING\r\n250 8BITMIME\r\n"
+#define EHLO_PLAIN "250-mx.example hi\r\n250 8BITMIME\r\n"
+
+static bool bytewise;
+
+struct h {
+	struct smtp_client *c;
+	const struct smtp_client_txn *txn[3];
+	size_t ntxn, next_txn;
+	const char *body;
+	bool auto_tls;
+	bool quit_at_ready;
+	char ev[1024];
+	char fail_text[ERR_MSG_MAX];
+	char rcpt_text[ERR_MSG_MAX];	/* text of the last EV_RCPT */
+	struct buf trace;
+};
+
+static const char *const rcpts2[] = { "b@y.example", "c@y.example" };
+static const struct smtp_client_txn txn2 = {
+	"a@x.example", NULL, rcpts2, NULL, 2, false, false
+};
+static const struct smtp_client_txn txn2_last = {
+	"a@x.example", NULL, rcpts2, NULL, 2, true, false
+};
+static const struct smtp_client_txn txn2_abandon = {
+	"a@x.example", NULL, rcpts2, NULL, 2, false, true
+};
+static const struct smtp_client_txn txn2_abandon_last = {
+	"a@x.example", NULL, rcpts2, NULL, 2, true, true
+};
+
+static const char *const outcome_names[] = { "OK", "TEMP", "PERM" };
+
+static void
+on_trace(void *arg, enum smtp_client_dir dir, const char *line, size_t len)
+{
+	struct h *h = arg;
+
+	buf_append_str(&h->trace, dir == SMTP_CLIENT_SENT ? "C: " :
+	    dir == SMTP_CLIENT_RECV ? "S: " : "I: ");
+	buf_append(&h->trace, line, len);
+	buf_append_str(&h->trace, "\n");
+}
+
+static void log_ev(struct h *, const char *, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+log_ev(struct h *h, const char *fmt, ...)
+{
+	char tok[128];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(tok, sizeof(tok), fmt, ap);
+	va_end(ap);
+	if (h->ev[0] != '\0')
+		strlcat(h->ev, " ", sizeof(h->ev));
+	strlcat(h->ev, tok, sizeof(h->ev));
+}
+
+/* Take every event, answering the ones that need an answer. */
+static void
+drain(struct h *h)
+{
+	struct smtp_client_event ev;
+	struct err e;
+	char idx[16];
+
+	while (smtp_client_next_event(h->c, &ev) != SMTP_CLIENT_EV_NONE) {
+		switch (ev.type) {
+		case SMTP_CLIENT_EV_READY:
+			log_ev(h, "READY");
+			if (h->next_txn < h->ntxn) {
+				if (smtp_client_mail(h->c, h->txn[h->next_txn++],
+				    &e) != ERR_OK)
+					log_ev(h, "MAILERR:%s", e.msg);
+			} else if (h->quit_at_ready) {
+				smtp_client_quit(h->c);
+			}
+			break;
+		case SMTP_CLIENT_EV_NEED_BODY:
+			log_ev(h, "BODY");
+			if (h->body != NULL) {
+				smtp_client_body(h->c, h->body, strlen(h->body));
+				smtp_client_body_end(h->c);
+			}
+			break;
+		case SMTP_CLIENT_EV_NEED_TLS:
+			log_ev(h, "TLS");
+			if (h->auto_tls)
+				smtp_client_tls_started(h->c);
+			break;
+		case SMTP_CLIENT_EV_RCPT:
+			snprintf(idx, sizeof(idx), "R%zu:%s", ev.rcpt_index,
+			    outcome_names[ev.outcome]);
+			log_ev(h, "%s:%d", idx,
+			    ev.reply != NULL ? ev.reply->code : 0);
+			strlcpy(h->rcpt_text, ev.text, sizeof(h->rcpt_text));
+			break;
+		case SMTP_CLIENT_EV_TXN_DONE:
+			log_ev(h, "T:%s:%zu", outcome_names[ev.outcome],
+			    ev.accepted);
+			break;
+		case SMTP_CLIENT_EV_DONE:
+			log_ev(h, "DONE");
+			break;
+		case SMTP_CLIENT_EV_FAILED:
+			log_ev(h, "F:%s", err_kind_name(ev.err));
+			strlcpy(h->fail_text, ev.text, sizeof(h->fail_text));
+			break;
+		default:
+			log_ev(h, "BAD");
+			break;
+		}
+	}
+}
+
+static void
+h_init(struct h *h, const char *helo, enum smtp_client_tls tls,
+    struct smtp_sasl *sasl)
+{
+	struct smtp_client_conf conf;
+
+	memset(h, 0, sizeof(*h));
+	buf_init(&h->trace, 1 << 20);
+	memset(&conf, 0, sizeof(conf));
+	conf.helo_name = helo;
+	conf.tls = tls;
+	conf.sasl = sasl;
+	conf.trace = on_trace;
+	conf.trace_arg = h;
+	h->c = smtp_client_new(&conf);
+	h->body = "hello\n.dot\n";
+	h->auto_tls = true;
+}
+
+static void
+h_free(struct h *h)
+{
+	smtp_client_free(h->c);
+	buf_free(&h->trace);
+}
+
+/* Server bytes in (whole or bytewise), then events. */
+static void
+srv(struct h *h, const char *s)
+{
+	size_t i, n = strlen(s);
+
+	if (!bytewise) {
+		smtp_client_feed(h->c, s, n);
+		drain(h);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		smtp_client_feed(h->c, s + i, 1);
+		drain(h);
+	}
+}
+
+/* The output since the last call must be exactly want. */
+static void
+out_is(struct h *h, const char *want, const char *name)
+{
+	const void *p;
+	size_t len;
+	char full[160];
+
+	drain(h);
+	p = smtp_client_output(h->c, &len);
+	snprintf(full, sizeof(full), "%s%s: sent", name,
+	    bytewise ? " (bytewise)" : "");
+	tap_is_mem(p, len, want, strlen(want), full);
+	smtp_client_output_consume(h->c, len);
+}
+
+/* The events since the last call must be exactly want. */
+static void
+ev_is(struct h *h, const char *want, const char *name)
+{
+	char full[160];
+
+	drain(h);
+	snprintf(full, sizeof(full), "%s%s: events", name,
+	    bytewise ? " (bytewise)" : "");
+	tap_is_str(h->ev, want, full);
+	h->ev[0] = '\0';
+}
+
+/* Greeting and EHLO with the given reply, up to READY. */
+static void
+h_ready(struct h *h, const char *ehlo_reply, const char *name)
+{
+	srv(h, "220 mx.example ESMTP\r\n");
+	out_is(h, "EHLO client.example\r\n", name);
+	srv(h, ehlo_reply);
+}
+
+static void
+test_pipelined_happy(void)
+{
+	struct h h;
+	const char *n = "pipelined happy path";
+
+	h_init(&h, "client.example", SMTP_CLIENT_TLS_NONE, NULL);
+	h.txn[h.ntxn++] = &txn2_last;
+	tap_is_int(smtp_client_waiting(h.c), SMTP_CLIENT_WAIT_GREETING,
+	    "waits for the greeting first");
+	tap_ok(smtp_client_wants_input(h.c), "wants input at start");
+	h_ready(&h, EHLO_PIPE, n);
+	ev_is(&h, "READY", n);
+	out_is(&h, "MAIL FROM:<a@x.example>\r\nRCPT TO:<b@y.example>\r\n"
+	    "RCPT TO:<c@y.example>\r\nDATA\r\n", "pipelined: one flight");
+	tap_is_int(smtp_client_waiting(h.c), SMTP_CLIENT_WAIT_MAIL,
+	    "oldest outstanding is MAIL");
+	srv(&h, "250 2.1.0 ok\r\n");
+	tap_is_int(smtp_client_waiting(h.c), SMTP_CLIENT_WAIT_RCPT,
+	    "then RCPT");
+	srv(&h, "250 2.1.5 ok\r\n250 2.1.5 ok\r\n354 go\r\n");
+	ev_is(&h, "BODY", n);
+	out_is(&h, "hello\r\n..dot\r\n.\r\nQUIT\r\n",
+	    "pipelined last: body, dot and QUIT together");
+	tap_is_int(smtp_client_waiting(h.c), SMTP_CLIENT_WAIT_DATA_END,
+	    "waits for the dot's reply");
+	srv(&h, "250 2.0.0 queued as X\r\n");
+	ev_is(&h, "R0:OK:250 R1:OK:250 T:OK:2", n);
+	tap_is_str(h.rcpt_text, "250 2.0.0 queued as X", "EV_RCPT text");
+	tap_is_int(smtp_client_waiting(h.c), SMTP_CLIENT_WAIT_QUIT,
+	    "then QUIT's reply");
+	srv(&h, "221 bye\r\n");
+	ev_is(&h, "DONE", n);
+	tap_ok(!smtp_client_wants_input(h.c), "no input wanted after DONE");
+	tap_ok(strstr(buf_str(&h.trace), "hello") == NULL,
+	    "body lines are not traced");
+	tap_ok(strstr(buf_str(&h.trace), "C: RCPT TO:<c@y.example>\n") &&
+	    strstr(buf_str(&h.trace), "S: 354 go\n") &&
+	    strstr(buf_str(&h.trace), "I: state envelope -> body\n"),
+	    "trace has commands, replies and state changes");
+	h_free(&h);
+}
+
+static void
+test_non_pipelined(void)
+{
+	struct h h;
+	const char *n = "non-pipelined";
+
+	h_init(&h, "client.example", SMTP_CLIENT_TLS_NONE, NULL);
+	h.txn[h.ntxn++] = &txn2_last;
+	h_ready(&h, EHLO_PLAIN, n);
+	ev_is(&h, "READY", n);
+	out_is(&h, "MAIL FROM:<a@x.example>\r\n", "non-pipelined: MAIL alone");
+	srv(&h, "250 ok\r\n");
+	out_is(&h, "RCPT TO:<b@y.example>\r\n", "non-pipelined: RCPT 1");
+	srv(&h, "250 ok\r\n");
+	out_is(&h, "RCPT TO:<c@y.example>\r\n", "non-pipelined: RCPT 2");
+	srv(&h, "250 ok\r\n");
+	out_is(&h, "DATA\r\n", "non-pipelined: DATA");
+	tap_is_int(smtp_client_waiting(h.c), SMTP_CLIENT_WAIT_DATA,
+	    "waits for 354");
+	srv(&h, "354 go\r\n");
+	out_is(&h, "hello\r\n..dot\r\n.\r\n", "non-pipelined: no QUIT yet");
+	srv(&h, "250 ok\r\n");
+	ev_is(&h, "BODY R0:OK:250 R1:OK:250 T:OK:2", n);
+	out_is(&h, "QUIT\r\n", "non-pipelined: QUIT after the dot's reply");
+	smtp_client_eof(h.c, "closed");
+	ev_is(&h, "DONE", "EOF while waiting for QUIT's reply");
+	h_free(&h);
+}
+
+static void
+test_helo_fallback(void)
+{
+	struct h h;
+	const char *n = "HELO fallback";
+
+	h_init(&h, "client.example", SMTP_CLIENT_TLS_NONE, NULL);
+	h.txn[h.ntxn++] = &txn2;
+	h_ready(&h, "502 5.5.1 what\r\n", n);
+	out_is(&h, "HELO client.example\r\n", n);
+	srv(&h, "250 hi\r\n");
+	ev_is(&h, "READY", n);
+	tap_is_int(smtp_client_caps(h.c)->flags, 0, "HELO: no extensions");
+	out_is(&h, "MAIL FROM:<a@x.example>\r\n", "HELO: not pipelined");
+	h_free(&h);
+
+	h_init(&h, "client.example", SMTP_CLIENT_TLS_NONE, NULL);
+	h_ready(&h, "500 unknown\r\n", n);
+	out_is(&h, "HELO client.example\r\n", "500 also falls back");
+	srv(&h, "550 no\r\n");
+	ev_is(&h, "F:unavailable", "HELO refused");
+	h_free(&h);
+}
+
+static void
+test_greeting(void)
+{
+	struct h h;
+	struct err e;
+
+	h_init(&h, "client.example", SMTP_CLIENT_TLS_NONE, NULL);
+	srv(&h, "554 5.3.2 go away\r\n");
+	ev_is(&h, "F:unavailable", "greeting 554");
+	out_is(&h, "QUIT\r\n", "greeting 554");
+	tap_is_str(h.fail_text, "server refused the session: 554 5.3.2 go away",
+	    "greeting 554: text");
+	tap_ok(!smtp_client_wants_input(h.c), "greeting 554: no input");
+	tap_is_int(smtp_client_mail(h.c, &txn2, &e), ERR_SOFTWARE,
+	    "mail() after FAILED refused");
+	srv(&h, "250 more\r\n");
+	ev_is(&h, "", "feed after FAILED ignored");
+	h_free(&h);
+
+	h_init(&h, "client.example", SMTP_CLIENT_TLS_NONE, NULL);
+	srv(&h, "421 4.3.2 busy\r\n");
+	ev_is(&h, "F:temp", "greeting 421");
+	out_is(&h, "", "greeting 421");
+	h_free(&h);
+
+	h_init(&h, "client.example", SMTP_CLIENT_TLS_NONE, NULL);
+	srv(&h, "450 later\r\n");
+	ev_is(&h, "F:temp", "greeting 450");
+	h_free(&h);
+}
+
+static void
+test_ehlo_refused(void)
+{
+	struct h h;
+
+	h_init(&h, "client.example", SMTP_CLIENT_TLS_NONE, NULL);
+	h_ready(&h, "550 5.7.1 not you\r\n", "EHLO 550");
+	ev_is(&h, "F:unavailable", "EHLO 550");
+	out_is(&h, "QUIT\r\n", "EHLO 550");
+	h_free(&h);
+
+	h_init(&h, "client.example", SMTP_CLIENT_TLS_NONE, NULL);
+	h_ready(&h, "451 later\r\n", "EHLO 451");
+	ev_is(&h, "F:temp", "EHLO 451");
+	h_free(&h);
+}
+
+static void
+test_mail_refused(void)
+{
+	struct h h;
+
+	h_init(&h, "client.example", SMTP_CLIENT_TLS_NONE, NULL);
+	h.txn[h.ntxn++] = &txn2;
+	h_ready(&h, EHLO_PLAIN, "MAIL 451");
+	out_is(&h, "MAIL FROM:<a@x.example>\r\n", "MAIL 451");
+	srv(&h, "451 4.3.0 try later\r\n");
+	ev_is(&h, "READY R0:TEMP:451 R1:TEMP:451 T:TEMP:0", "MAIL 451");
+	tap_is_str(h.rcpt_text, "451 4.3.0 try later", "MAIL 451: rcpt text");
+	out_is(&h, "RSET\r\n", "MAIL 451: RSET, no RCPT");
+	srv(&h, "250 ok\r\n");
+	ev_is(&h, "READY", "MAIL 451: ready again after RSET");
+	h_free(&h);
+
+	h_init(&h, "client.example", SMTP_CLIENT_TLS_NONE, NULL);
+	h.txn[h.ntxn++] = &txn2_last;
+	h_ready(&h, EHLO_PIPE, "MAIL 550 pipelined");
+	out_is(&h, "MAIL FROM:<a@x.example>\r\nRCPT TO:<b@y.example>\r\n"
+	    "RCPT TO:<c@y.example>\r\nDATA\r\n", "MAIL 550 pipelined");
+	srv(&h, "550 5.7.1 no\r\n503 5.5.1 need MAIL\r\n"
+	    "503 5.5.1 need MAIL\r\n503 5.5.1 need MAIL\r\n");
+	ev_is(&h, "READY R0:PERM:550 R1:PERM:550 T:PERM:0",
+	    "MAIL 550 pipelined");
+	out_is(&h, "QUIT\r\n", "MAIL 550 pipelined, last: QUIT, no RSET");
+	srv(&h, "221 bye\r\n");
+	ev_is(&h, "DONE", "MAIL 550 pipelined: done");
+	h_free(&h);
+}
+
+static void
+test_rcpt_partial(void)
+{
+	struct h h;
+	const char *n = "one of two RCPT 550";
+
+	h_init(&h, "client.example", SMTP_CLIENT_TLS_NONE, NULL);
+	h.txn[h.ntxn++] = &txn2;
+	h_ready(&h, EHLO_PIPE, n);
+	out_is(&h, "MAIL FROM:<a@x.example>\r\nRCPT TO:<b@y.example>\r\n"
+	    "RCPT TO:<c@y.example>\r\nDATA\r\n", n);
+	srv(&h, "250 ok\r\n550 5.1.1 no such user\r\n250 ok\r\n354 go\r\n");
+	out_is(&h, "hello\r\n..dot\r\n.\r\n", n);
+	srv(&h, "250 2.0.0 queued\r\n");
+	ev_is(&h, "READY BODY R0:PERM:550 R1:OK:250 T:OK:1 READY", n);
+	out_is(&h, "", "no RSET after a delivered message");
+	h_free(&h);
+
+	/* Non-pipelined: the first one refused. */
+	h_init(&h, "client.example", SMTP_CLIENT_TLS_NONE, NULL);
+	h.txn[h.ntxn++] = &txn2;
+	h_ready(&h, EHLO_PLAIN, "non-pipelined RCPT 450");
+	srv(&h, "250 ok\r\n450 4.2.1 full\r\n250 ok\r\n");
+	out_is(&h, "MAIL FROM:<a@x.example>\r\nRCPT TO:<b@y.example>\r\n"
+	    "RCPT TO:<c@y.example>\r\nDATA\r\n", "non-pipelined RCPT 450");
+	srv(&h, "354 go\r\n");
+	srv(&h, "250 ok\r\n");
+	ev_is(&h, "READY BODY R0:TEMP:450 R1:OK:250 T:OK:1 READY",
+	    "non-pipelined RCPT 450");
+	h_free(&h);
+}
+
+static void
+test_all_rcpt_refused(void)
+{
+	struct h h;
+	const char *n = "all RCPT refused, DATA 354";
+
+	h_init(&h, "client.example", SMTP_CLIENT_TLS_NONE, NULL);
+	h.txn[h.ntxn++] = &txn2;
+	h_ready(&h, EHLO_PIPE, n);
+	out_is(&h, "MAIL FROM:<a@x.example>\r\nRCPT TO:<b@y.example>\r\n"
+	    "RCPT TO:<c@y.example>\r\nDATA\r\n", n);
+	srv(&h, "250 ok\r\n550 no\r\n551 no\r\n354 go\r\n");
+	ev_is(&h, "READY R0:PERM:550 R1:PERM:551 T:PERM:0", n);
+	out_is(&h, ".\r\n", "RFC 2920: a lone dot, no body");
+	srv(&h, "554 no valid recipients\r\n");
+	out_is(&h, "RSET\r\n", "then RSET");
+	srv(&h, "250 ok\r\n");
+	ev_is(&h, "READY", n);
+	h_free(&h);
+
+	h_init(&h, "client.example", SMTP_CLIENT_TLS_NONE, NULL);
+	h.txn[h.ntxn++] = &txn2_last;
+	h_ready(&h, EHLO_PIPE, "all refused, last");
+	srv(&h, "250 ok\r\n550 no\r\n551 no\r\n354 go\r\n");
+	out_is(&h, "MAIL FROM:<a@x.example>\r\nRCPT TO:<b@y.example>\r\n"
+	    "RCPT TO:<c@y.example>\r\nDATA\r\n.\r\nQUIT\r\n",
+	    "all refused, last: lone dot and QUIT");
+	srv(&h, "554 no\r\n221 bye\r\n");
+	ev_is(&h, "READY R0:PERM:550 R1:PERM:551 T:PERM:0 DONE",
+	    "all refused, last");
+	h_free(&h);
+
+	/* Non-pipelined: DATA is never sent. */
+	h_init(&h, "client.example", SMTP_CLIENT_TLS_NONE, NULL);
+	h.txn[h.ntxn++] = &txn2_last;
+	h_ready(&h, EHLO_PLAIN, "all refused, non-pipelined");
+	srv(&h, "250 ok\r\n550 no\r\n450 later\r\n");
+	out_is(&h, "MAIL FROM:<a@x.example>\r\nRCPT TO:<b@y.example>\r\n"
+	    "RCPT TO:<c@y.example>\r\nQUIT\r\n",
+	    "all refused, non-pipelined: no DATA, QUIT");
+	ev_is(&h, "READY R0:PERM:550 R1:TEMP:450 T:TEMP:0",
+	    "all refused, non-pipelined");
+	h_free(&h);
+}
+
+static void
+test_abandon(void)
+{
+	struct h h;
+
+	h_init(&h, "client.example", SMTP_CLIENT_TLS_NONE, NULL);
+	h.txn[h.ntxn++] = &txn2_abandon;
+	h_ready(&h, EHLO_PLAIN, "abandon non-pipelined");
+	srv(&h, "250 ok\r\n451 4.2.0 later\r\n");
+	out_is(&h, "MAIL FROM:<a@x.example>\r\nRCPT TO:<b@y.example>\r\n"
+	    "RSET\r\n", "abandon non-pipelined: RSET at the first 4xx");
+	ev_is(&h, "READY R0:TEMP:451 R1:TEMP:0 T:TEMP:0",
+	    "abandon non-pipelined");
+	h_free(&h);
+
+	h_init(&h, "client.example", SMTP_CLIENT_TLS_NONE, NULL);
+	h.txn[h.ntxn++] = &txn2_abandon_last;
+	h_ready(&h, EHLO_PLAIN, "abandon non-pipelined last");
+	srv(&h, "250 ok\r\n250 ok\r\n451 4.2.0 later\r\n");
+	out_is(&h, "MAIL FROM:<a@x.example>\r\nRCPT TO:<b@y.example>\r\n"
+	    "RCPT TO:<c@y.example>\r\nQUIT\r\n",
+	    "abandon non-pipelined last: QUIT, no DATA");
+	ev_is(&h, "READY R0:TEMP:0 R1:TEMP:451 T:TEMP:0",
+	    "abandon non-pipelined last");
+	tap_ok(strstr(h.rcpt_text, "abandoned") != NULL ||
+	    strstr(h.rcpt_text, "451") != NULL, "abandon: text explains");
+	h_free(&h);
+
+	h_init(&h, "client.example", SMTP_CLIENT_TLS_NONE, NULL);
+	h.txn[h.ntxn++] = &txn2_abandon;
+	h_ready(&h, EHLO_PIPE, "abandon pipelined, DATA 354");
+	out_is(&h, "MAIL FROM:<a@x.example>\r\nRCPT TO:<b@y.example>\r\n"
+	    "RCPT TO:<c@y.example>\r\nDATA\r\n", "abandon pipelined");
+	srv(&h, "250 ok\r\n250 ok\r\n451 later\r\n354 go\r\n");
+	ev_is(&h, "READY R0:TEMP:0 R1:TEMP:451 T:TEMP:0 F:temp",
+	    "abandon pipelined, DATA 354");
+	out_is(&h, "", "abandon pipelined: no dot, no body");
+	h_free(&h);
+
+	h_init(&h, "client.example", SMTP_CLIENT_TLS_NONE, NULL);
+	h.txn[h.ntxn++] = &txn2_abandon;
+	h_ready(&h, EHLO_PIPE, "abandon pipelined, DATA 554");
+	srv(&h, "250 ok\r\n250 ok\r\n451 later\r\n554 no\r\n");
+	ev_is(&h, "READY R0:TEMP:0 R1:TEMP:451 T:TEMP:0",
+	    "abandon pipelined, DATA 554");
+	out_is(&h, "MAIL FROM:<a@x.example>\r\nRCPT TO:<b@y.example>\r\n"
+	    "RCPT TO:<c@y.example>\r\nDATA\r\nRSET\r\n",
+	    "abandon pipelined, DATA 554: RSET");
+	h_free(&h);
+}
+
+static void
+test_data_and_dot_refused(void)
+{
+	struct h h;
+
+	h_init(&h, "client.example", SMTP_CLIENT_TLS_NONE, NULL);
+	h.txn[h.ntxn++] = &txn2;
+	h_ready(&h, EHLO_PLAIN, "DATA 554");
+	srv(&h, "250 ok\r\n250 ok\r\n250 ok\r\n554 5.3.0 no\r\n");
+	ev_is(&h, "READY R0:PERM:554 R1:PERM:554 T:PERM:0", "DATA 554");
+	out_is(&h, "MAIL FROM:<a@x.example>\r\nRCPT TO:<b@y.example>\r\n"
+	    "RCPT TO:<c@y.example>\r\nDATA\r\nRSET\r\n", "DATA 554");
+	h_free(&h);
+
+	h_init(&h, "client.example", SMTP_CLIENT_TLS_NONE, NULL);
+	h.txn[h.ntxn++] = &txn2;
+	h_ready(&h, EHLO_PIPE, "dot 451");
+	srv(&h, "250 ok\r\n250 ok\r\n550 no\r\n354 go\r\n");
+	srv(&h, "451 4.3.0 later\r\n");
+	ev_is(&h, "READY BODY R0:TEMP:451 R1:PERM:550 T:TEMP:0 READY",
+	    "dot 451");
+	h_free(&h);
+
+	h_init(&h, "client.example", SMTP_CLIENT_TLS_NONE, NULL);
+	h.txn[h.ntxn++] = &txn2_last;
+	h_ready(&h, EHLO_PLAIN, "dot 554");
+	srv(&h, "250 ok\r\n250 ok\r\n250 ok\r\n354 go\r\n");
+	srv(&h, "554 5.6.0 spam\r\n");
+	ev_is(&h, "READY BODY R0:PERM:554 R1:PERM:554 T:PERM:0", "dot 554");
+	tap_is_str(h.rcpt_text, "554 5.6.0 spam", "dot 554: text");
+	out_is(&h, "MAIL FROM:<a@x.example>\r\nRCPT TO:<b@y.example>\r\n"
+	    "RCPT TO:<c@y.example>\r\nDATA\r\nhello\r\n..dot\r\n.\r\nQUIT\r\n",
+	    "dot 554");
+	h_free(&h);
+}
+
+static void
+test_421_and_eof(void)
+{
+	struct h h;
+
+	h_init(&h, "client.example", SMTP_CLIENT_TLS_NONE, NULL);
+	h.txn[h.ntxn++] = &txn2;
+	h_ready(&h, EHLO_PIPE, "421 mid-transaction");
+	srv(&h, "250 ok\r\n550 no\r\n421 4.3.2 shutting down\r\n");
+	ev_is(&h, "READY R0:PERM:550 R1:TEMP:421 T:TEMP:0 F:temp",
+	    "421 mid-transaction");
+	tap_is_str(h.fail_text, "server closed the session: 421 4.3.2 "
+	    "shutting down", "421: text");
+	tap_ok(!smtp_client_wants_input(h.c), "421: no input wanted");
+	h_free(&h);
+
+	h_init(&h, "client.example", SMTP_CLIENT_TLS_NONE, NULL);
+	h.txn[h.ntxn++] = &txn2;
+	h_ready(&h, EHLO_PIPE, "EOF mid-transaction");
+	srv(&h, "250 ok\r\n250 ok\r\n250 ok\r\n354 go\r\n");
+	smtp_client_eof(h.c, "timeout waiting for the server");
+	ev_is(&h, "READY BODY R0:TEMP:0 R1:TEMP:0 T:TEMP:0 F:temp",
+	    "EOF after the dot");
+	tap_is_str(h.rcpt_text, "timeout waiting for the server",
+	    "EOF: recipient text is why");
+	tap_is_str(h.fail_text, "timeout waiting for the server",
+	    "EOF: failure text is why");
+	h_free(&h);
+
+	h_init(&h, "client.example", SMTP_CLIENT_TLS_NONE, NULL);
+	h_ready(&h, EHLO_PIPE, "reply when idle");
+	srv(&h, "250 what\r\n");
+	ev_is(&h, "READY F:protocol", "reply when idle");
+	h_free(&h);
+
+	h_init(&h, "client.example", SMTP_CLIENT_TLS_NONE, NULL);
+	h_ready(&h, EHLO_PIPE, "421 when idle");
+	srv(&h, "421 idle too long\r\n");
+	ev_is(&h, "READY F:temp", "421 when idle");
+	h_free(&h);
+
+	h_init(&h, "client.example", SMTP_CLIENT_TLS_NONE, NULL);
+	srv(&h, "220 hi\r\n");
+	srv(&h, "250-x\r\n251 y\r\n");
+	ev_is(&h, "F:protocol", "malformed reply");
+	h_free(&h);
+}
+
+static void
+test_starttls(void)
+{
+	struct h h;
+	const char *ehlo_tls = "250-mx.example\r\n250-PIPELINING\r\n"
+	    "250-AUTH PLAIN\r\n250 STARTTLS\r\n";
+
+	h_init(&h, "client.example", SMTP_CLIENT_TLS_STARTTLS, NULL);
+	h.txn[h.ntxn++] = &txn2;
+	h_ready(&h, EHLO_PIPE, "STARTTLS missing");
+	ev_is(&h, "F:temp", "STARTTLS missing");
+	out_is(&h, "QUIT\r\n", "STARTTLS missing: nothing but QUIT");
+	tap_is_str(h.fail_text, "server does not offer STARTTLS",
+	    "STARTTLS missing: text");
+	h_free(&h);
+
+	h_init(&h, "client.example", SMTP_CLIENT_TLS_STARTTLS, NULL);
+	h_ready(&h, ehlo_tls, "STARTTLS injection");
+	out_is(&h, "STARTTLS\r\n", "STARTTLS alone");
+	/* One chunk, even in bytewise mode: the bytes arrive together. */
+	smtp_client_feed(h.c, "220 go\r\n250 injected\r\n", 23);
+	ev_is(&h, "F:protocol", "STARTTLS injection");
+	out_is(&h, "", "STARTTLS injection: nothing sent");
+	h_free(&h);
+
+	h_init(&h, "client.example", SMTP_CLIENT_TLS_STARTTLS, NULL);
+	h.auto_tls = false;
+	h.txn[h.ntxn++] = &txn2;
+	h_ready(&h, ehlo_tls, "STARTTLS");
+	out_is(&h, "STARTTLS\r\n", "STARTTLS");
+	srv(&h, "220 2.0.0 ready\r\n");
+	ev_is(&h, "TLS", "STARTTLS: need TLS");
+	tap_ok(!smtp_client_wants_input(h.c), "no input during the handshake");
+	tap_is_int(smtp_client_waiting(h.c), SMTP_CLIENT_WAIT_NONE,
+	    "not waiting during the handshake");
+	smtp_client_tls_started(h.c);
+	tap_is_int(smtp_client_caps(h.c)->flags, 0,
+	    "caps forgotten after TLS");
+	out_is(&h, "EHLO client.example\r\n", "EHLO again after TLS");
+	srv(&h, "250-mx.example\r\n250 SIZE 1000\r\n");
+	ev_is(&h, "READY", "after TLS: ready, no second STARTTLS");
+	tap_is_int(smtp_client_caps(h.c)->flags, SMTP_CAP_SIZE,
+	    "only the caps learned after TLS");
+	out_is(&h, "MAIL FROM:<a@x.example>\r\n",
+	    "no PIPELINING after TLS since not offered again");
+	h_free(&h);
+
+	h_init(&h, "client.example", SMTP_CLIENT_TLS_STARTTLS, NULL);
+	h_ready(&h, ehlo_tls, "STARTTLS 454");
+	srv(&h, "454 4.7.0 TLS not available\r\n");
+	ev_is(&h, "F:temp", "STARTTLS 454");
+	out_is(&h, "STARTTLS\r\nQUIT\r\n", "STARTTLS 454");
+	h_free(&h);
+}
+
+static struct smtp_sasl *
+sasl_new(const char *mech, struct secret *pw, bool plaintext)
+{
+	struct smtp_sasl_conf conf = { mech, "user", pw, plaintext };
+
+	return smtp_sasl_new(&conf);
+}
+
+static void
+test_auth(void)
+{
+	struct secret pw;
+	struct smtp_sasl *s;
+	struct h h;
+
+	secret_init(&pw);
+	secret_set(&pw, "pass", 4);
+
+	s = sasl_new(NULL, &pw, false);
+	h_init(&h, "client.example", SMTP_CLIENT_TLS_IMPLICIT, s);
+	h_ready(&h, "250-mx\r\n250 AUTH LOGIN PLAIN\r\n", "AUTH PLAIN");
+	out_is(&h, "AUTH PLAIN AHVzZXIAcGFzcw==\r\n", "AUTH PLAIN");
+	srv(&h, "235 2.7.0 ok\r\n");
+	ev_is(&h, "READY", "AUTH PLAIN");
+	tap_ok(strstr(buf_str(&h.trace), "C: AUTH PLAIN <redacted>\n") != NULL,
+	    "AUTH PLAIN redacted in the trace");
+	tap_ok(strstr(buf_str(&h.trace), "AHVz") == NULL,
+	    "AUTH PLAIN payload not in the trace");
+	h_free(&h);
+	smtp_sasl_free(s);
+
+	s = sasl_new("LOGIN", &pw, false);
+	h_init(&h, "client.example", SMTP_CLIENT_TLS_IMPLICIT, s);
+	h_ready(&h, "250-mx\r\n250 AUTH LOGIN PLAIN\r\n", "AUTH LOGIN");
+	out_is(&h, "AUTH LOGIN\r\n", "AUTH LOGIN");
+	srv(&h, "334 VXNlcm5hbWU6\r\n");
+	out_is(&h, "dXNlcg==\r\n", "AUTH LOGIN user");
+	srv(&h, "334 UGFzc3dvcmQ6\r\n");
+	out_is(&h, "cGFzcw==\r\n", "AUTH LOGIN password");
+	srv(&h, "235 ok\r\n");
+	ev_is(&h, "READY", "AUTH LOGIN");
+	tap_ok(strstr(buf_str(&h.trace), "C: <redacted>\nS: 334 UGFzc3dvcmQ6"
+	    "\nC: <redacted>\n") != NULL, "AUTH LOGIN payloads redacted");
+	h_free(&h);
+	smtp_sasl_free(s);
+
+	s = sasl_new(NULL, &pw, false);
+	h_init(&h, "client.example", SMTP_CLIENT_TLS_IMPLICIT, s);
+	h_ready(&h, "250-mx\r\n250 AUTH PLAIN\r\n", "AUTH 535");
+	srv(&h, "535 5.7.8 bad credentials\r\n");
+	ev_is(&h, "F:noperm", "AUTH 535");
+	h_free(&h);
+	smtp_sasl_free(s);
+
+	s = sasl_new(NULL, &pw, false);
+	h_init(&h, "client.example", SMTP_CLIENT_TLS_IMPLICIT, s);
+	h_ready(&h, "250-mx\r\n250 AUTH PLAIN\r\n", "AUTH 454");
+	srv(&h, "454 4.7.0 later\r\n");
+	ev_is(&h, "F:temp", "AUTH 454");
+	h_free(&h);
+	smtp_sasl_free(s);
+
+	s = sasl_new("LOGIN", &pw, false);
+	h_init(&h, "client.example", SMTP_CLIENT_TLS_IMPLICIT, s);
+	h_ready(&h, "250-mx\r\n250 AUTH LOGIN\r\n", "AUTH bad challenge");
+	out_is(&h, "AUTH LOGIN\r\n", "AUTH bad challenge");
+	srv(&h, "334 %%%\r\n");
+	out_is(&h, "*\r\n", "AUTH bad challenge: cancelled with *");
+	ev_is(&h, "F:protocol", "AUTH bad challenge");
+	h_free(&h);
+	smtp_sasl_free(s);
+
+	s = sasl_new(NULL, &pw, false);
+	h_init(&h, "client.example", SMTP_CLIENT_TLS_NONE, s);
+	h.txn[h.ntxn++] = &txn2;
+	h_ready(&h, "250-mx\r\n250 AUTH PLAIN\r\n", "AUTH without TLS");
+	ev_is(&h, "F:noperm", "AUTH without TLS");
+	tap_is_str(h.fail_text,
+	    "refusing to send a password without TLS (auth_plaintext off)",
+	    "AUTH without TLS: text");
+	out_is(&h, "QUIT\r\n", "AUTH without TLS: no AUTH, no MAIL");
+	h_free(&h);
+	smtp_sasl_free(s);
+
+	secret_free(&pw);
+}
+
+static void
+test_two_transactions(void)
+{
+	struct h h;
+	const char *n = "two transactions";
+
+	h_init(&h, "client.example", SMTP_CLIENT_TLS_NONE, NULL);
+	h.txn[h.ntxn++] = &txn2;
+	h.txn[h.ntxn++] = &txn2_last;
+	h_ready(&h, EHLO_PIPE, n);
+	srv(&h, "250 ok\r\n250 ok\r\n250 ok\r\n354 go\r\n");
+	srv(&h, "250 one\r\n");
+	ev_is(&h, "READY BODY R0:OK:250 R1:OK:250 T:OK:2 READY", n);
+	out_is(&h, "MAIL FROM:<a@x.example>\r\nRCPT TO:<b@y.example>\r\n"
+	    "RCPT TO:<c@y.example>\r\nDATA\r\nhello\r\n..dot\r\n.\r\n"
+	    "MAIL FROM:<a@x.example>\r\nRCPT TO:<b@y.example>\r\n"
+	    "RCPT TO:<c@y.example>\r\nDATA\r\n", "two transactions: first");
+	srv(&h, "250 ok\r\n450 no\r\n250 ok\r\n354 go\r\n");
+	srv(&h, "250 two\r\n221 bye\r\n");
+	ev_is(&h, "BODY R0:TEMP:450 R1:OK:250 T:OK:1 DONE", n);
+	out_is(&h, "hello\r\n..dot\r\n.\r\nQUIT\r\n", "two transactions: last");
+	h_free(&h);
+
+	h_init(&h, "client.example", SMTP_CLIENT_TLS_NONE, NULL);
+	h.quit_at_ready = true;
+	h_ready(&h, EHLO_PIPE, "quit at ready");
+	out_is(&h, "QUIT\r\n", "quit at ready");
+	srv(&h, "221 bye\r\n");
+	ev_is(&h, "READY DONE", "quit at ready");
+	h_free(&h);
+}
+
+static void
+test_mail_checks(void)
+{
+	static const char *const bad1[] = { "b@y\r\nRSET" };
+	static const char *const bad2[] = { "<b@y>" };
+	static const char *const ok1[] = { "b@y" };
+	static const char *const bad_params[] = { " X=1\r\nDATA" };
+	char longp[600];
+	const char *longr[1] = { longp };
+	struct smtp_client_txn t = { "a@x", NULL, ok1, NULL, 1, false, false };
+	struct err e;
+	struct h h;
+
+	memset(longp, 'a', sizeof(longp) - 1);
+	longp[sizeof(longp) - 1] = '\0';
+	h_init(&h, "client.example", SMTP_CLIENT_TLS_NONE, NULL);
+	tap_is_int(smtp_client_mail(h.c, &t, &e), ERR_SOFTWARE,
+	    "mail() before READY");
+	h_ready(&h, EHLO_PIPE, "mail checks");
+	ev_is(&h, "READY", "mail checks");
+	t.rcpts = bad1;
+	tap_is_int(smtp_client_mail(h.c, &t, &e), ERR_SOFTWARE, "CRLF in path");
+	t.rcpts = bad2;
+	tap_is_int(smtp_client_mail(h.c, &t, &e), ERR_SOFTWARE, "<> in path");
+	t.rcpts = longr;
+	tap_is_int(smtp_client_mail(h.c, &t, &e), ERR_SOFTWARE, "line too long");
+	t.rcpts = ok1;
+	t.rcpt_params = bad_params;
+	tap_is_int(smtp_client_mail(h.c, &t, &e), ERR_SOFTWARE,
+	    "CRLF in params");
+	t.rcpt_params = NULL;
+	t.nrcpt = 0;
+	tap_is_int(smtp_client_mail(h.c, &t, &e), ERR_SOFTWARE, "no recipient");
+	t.nrcpt = 1;
+	t.mail_from = "";
+	t.mail_params = " BODY=8BITMIME";
+	out_is(&h, "", "nothing sent for invalid transactions");
+	tap_is_int(smtp_client_mail(h.c, &t, &e), ERR_OK, "null sender ok");
+	out_is(&h, "MAIL FROM:<> BODY=8BITMIME\r\nRCPT TO:<b@y>\r\nDATA\r\n",
+	    "null sender and params");
+	tap_is_int(smtp_client_mail(h.c, &t, &e), ERR_SOFTWARE,
+	    "mail() during a transaction");
+	h_free(&h);
+}
+
+static void
+run_all(void)
+{
+	test_pipelined_happy();
+	test_non_pipelined();
+	test_helo_fallback();
+	test_greeting();
+	test_ehlo_refused();
+	test_mail_refused();
+	test_rcpt_partial();
+	test_all_rcpt_refused();
+	test_abandon();
+	test_data_and_dot_refused();
+	test_421_and_eof();
+	test_starttls();
+	test_auth();
+	test_two_transactions();
+}
 
 int
 main(void)
 {
-	tap_skip(1, "not written yet");
+	bytewise = false;
+	run_all();
+	bytewise = true;
+	run_all();
+	test_mail_checks();
 	return tap_done();
 }
