@@ -397,6 +397,19 @@ txn_settle_open(struct smtp_client *c, enum smtp_client_outcome o,
 
 /* --- failure ------------------------------------------------------------ */
 
+/* Queued READY, NEED_TLS or NEED_BODY ask for work a failed session
+ * cannot take: drop them, keep the transaction's outcome events. */
+static void
+drop_stale_events(struct smtp_client *c)
+{
+	size_t i, n = c->ev_head;
+
+	for (i = c->ev_head; i < c->ev_len; i++)
+		if (c->evq[i] == SMTP_CLIENT_EV_RCPT)
+			c->evq[n++] = c->evq[i];
+	c->ev_len = n;
+}
+
 /*
  * End the session: open recipients become TEMP (their text is the
  * failure's), then EV_FAILED.  Nothing is outstanding any more.
@@ -419,9 +432,13 @@ fail(struct smtp_client *c, enum err_kind kind, const struct smtp_reply *r,
 		c->has_fail_reply = smtp_reply_copy(&c->fail_reply, r) == 0;
 	}
 	c->fail_kind = kind;
+	drop_stale_events(c);
 	if (txn_open(c)) {
+		/* A reply decides for the recipients only when it refuses
+		 * (421); an unexpected 250 is context, not an outcome. */
 		strlcpy(c->txn.note, c->fail_text, sizeof(c->txn.note));
-		txn_settle_open(c, SMTP_CLIENT_TEMP, r, false);
+		txn_settle_open(c, SMTP_CLIENT_TEMP, r != NULL &&
+		    r->cls >= SMTP_REPLY_TEMPORARY ? r : NULL, false);
 		txn_emit(c);
 	}
 	pend_clear(c);
@@ -675,22 +692,33 @@ send_rcpt(struct smtp_client *c, size_t i)
 	(void)send_cmd(c, CMD_RCPT, i, "RCPT TO:<%s>%s", t->rcpts[i], params);
 }
 
-/* After the transaction, without data: RSET, or QUIT when it was the
- * last (no round trip that RFC 5321 does not need). */
+/*
+ * After the transaction, without data: QUIT when it was the last, else
+ * RSET when the server still holds a sender (RFC 5321 4.1.1.5); after a
+ * refused MAIL it holds none, so no round trip is spent on RSET.
+ */
 static void
 txn_close(struct smtp_client *c)
 {
+	bool open = !c->txn.mail_failed;
+
 	txn_emit(c);
 	if (c->txn.t->last) {
 		if (send_cmd(c, CMD_QUIT, 0, "QUIT") == 0)
 			set_state(c, ST_QUIT);
+	} else if (!open) {
+		go_ready(c);
 	} else if (send_cmd(c, CMD_RSET, 0, "RSET") == 0) {
 		set_state(c, ST_RSET);
 	}
 }
 
-/* A recipient got 4xx and the caller cannot take a partial delivery:
- * every recipient ends TEMP, no data is sent. */
+/*
+ * A recipient got 4xx and the caller cannot take a partial delivery: no
+ * data is sent, and every recipient the server accepted (or had not
+ * answered) ends TEMP.  Refused recipients keep their own outcome: a 5xx
+ * stays permanent.
+ */
 static void
 txn_abandon(struct smtp_client *c)
 {
@@ -702,8 +730,9 @@ txn_abandon(struct smtp_client *c)
 	    "transaction abandoned after a deferred recipient: %s",
 	    buf_str(&c->text));
 	for (i = 0; i < t->t->nrcpt; i++) {
-		if (!t->rc[i].final || t->rc[i].accepted)
-			t->rc[i].reply = NULL;
+		if (t->rc[i].final && !t->rc[i].accepted)
+			continue;
+		t->rc[i].reply = NULL;
 		t->rc[i].final = true;
 		t->rc[i].outcome = SMTP_CLIENT_TEMP;
 	}
@@ -855,11 +884,31 @@ on_dot(struct smtp_client *c, const struct smtp_reply *r)
 static void
 on_lone_dot(struct smtp_client *c, const struct smtp_reply *r)
 {
-	/* Whatever it says, no recipient was accepted. */
+	/* Whatever it says, no recipient was accepted, and the data's end
+	 * closed the transaction: no RSET needed. */
 	if (c->txn.t->last)
 		set_state(c, ST_QUIT);	/* QUIT went out with the dot */
-	else if (send_cmd(c, CMD_RSET, 0, "RSET") == 0)
-		set_state(c, ST_RSET);
+	else
+		go_ready(c);
+}
+
+/* RFC 5321 4.1.1.5: RSET must be answered 250. */
+static void
+on_rset(struct smtp_client *c, const struct smtp_reply *r)
+{
+	if (r->cls == SMTP_REPLY_POSITIVE)
+		go_ready(c);
+	else
+		fail(c, ERR_PROTOCOL, r, "RSET refused");
+}
+
+/* QUIT answered (whatever the reply) or the server closed after it. */
+static void
+finish_quit(struct smtp_client *c)
+{
+	pend_clear(c);
+	set_state(c, ST_DONE);
+	queue_event(c, SMTP_CLIENT_EV_DONE);
 }
 
 /* --- replies in ---------------------------------------------------------- */
@@ -932,15 +981,10 @@ dispatch(struct smtp_client *c, const struct smtp_reply *r)
 		on_lone_dot(c, r);
 		break;
 	case CMD_RSET:
-		if (r->cls == SMTP_REPLY_POSITIVE)
-			go_ready(c);
-		else
-			fail(c, ERR_PROTOCOL, r, "RSET refused");
+		on_rset(c, r);
 		break;
 	case CMD_QUIT:
-		pend_clear(c);
-		set_state(c, ST_DONE);
-		queue_event(c, SMTP_CLIENT_EV_DONE);
+		finish_quit(c);
 		break;
 	default:
 		fail(c, ERR_SOFTWARE, NULL, "bug: unknown command %d",
@@ -987,9 +1031,7 @@ smtp_client_eof(struct smtp_client *c, const char *why)
 		return;
 	/* Only QUIT's reply was missing: the session ended cleanly. */
 	if (!pend_empty(c) && c->q[c->q_head].cmd == CMD_QUIT) {
-		pend_clear(c);
-		set_state(c, ST_DONE);
-		queue_event(c, SMTP_CLIENT_EV_DONE);
+		finish_quit(c);
 		return;
 	}
 	fail(c, ERR_TEMP, NULL, "%s",

@@ -36,6 +36,11 @@
  * happens inside a transaction, each recipient not yet final first gets an
  * SMTP_CLIENT_EV_RCPT with the failure, then SMTP_CLIENT_EV_TXN_DONE.
  *
+ * A reply when nothing is outstanding (including one to a dot not yet
+ * sent) is a protocol error, except 421 (ERR_TEMP).  When the session
+ * fails, queued READY, NEED_TLS and NEED_BODY events not yet taken are
+ * dropped (the work they ask for is moot); outcome events are kept.
+ *
  * Every event is returned exactly once; pointers in an event are borrowed
  * and valid until the next call into the engine.
  */
@@ -145,7 +150,12 @@ struct smtp_client_event {
 	/* ...and always a one-line printable description of the outcome,
 	 * e.g. "550 5.1.1 no such user" or "connection closed by server". */
 	const char *text;
-	/* EV_TXN_DONE: recipients the message was delivered to */
+	/*
+	 * EV_TXN_DONE: recipients the message was delivered to (EV_RCPT
+	 * outcome OK).  Its outcome is OK when accepted > 0, else TEMP when
+	 * any recipient is TEMP, else PERM.  EV_FAILED: outcome is TEMP for
+	 * ERR_TEMP, PERM otherwise.
+	 */
 	size_t accepted;
 	/* EV_FAILED: what kind of failure (ERR_TEMP, ERR_PROTOCOL, ...) */
 	enum err_kind err;
@@ -181,9 +191,11 @@ void smtp_client_tls_started(struct smtp_client *c);
 void smtp_client_tls_failed(struct smtp_client *c, const char *why);
 
 /*
- * At EV_READY: start a transaction.  ERR_OK, or ERR_SOFTWARE when not
- * ready or the txn is invalid (no recipient, a path with CR/LF/<>/NUL,
- * a command line over SMTP_LINE_MAX).
+ * At EV_READY: start a transaction.  ERR_OK, ERR_OS when out of memory,
+ * or ERR_SOFTWARE when not ready (also while events of the previous
+ * transaction are not all taken) or the txn is invalid (no recipient, a
+ * path with CR/LF/<>/NUL, params with CR/LF, a command line over
+ * SMTP_LINE_MAX).
  */
 enum err_kind smtp_client_mail(struct smtp_client *c,
     const struct smtp_client_txn *txn, struct err *e);
@@ -192,8 +204,10 @@ enum err_kind smtp_client_mail(struct smtp_client *c,
  * After EV_NEED_BODY: message bytes, any split, raw or normalised: they are
  * normalised and dot-stuffed (smtp/dotstuff.h).  Returns -1 when the output
  * buffer cap is hit: write out pending output first (feed a chunk, flush,
- * repeat).  body_end() sends the final dot (and QUIT with it when the
- * transaction is the last and PIPELINING is on).
+ * repeat); nothing is consumed then.  body_end() sends the final dot (and
+ * QUIT with it when the transaction is the last and PIPELINING is on).
+ * Outside NEED_BODY (e.g. after the session failed) both do nothing and
+ * return 0.
  */
 int smtp_client_body(struct smtp_client *c, const void *data, size_t n);
 int smtp_client_body_end(struct smtp_client *c);

@@ -11,6 +11,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "smtp/client.h"
@@ -371,11 +372,10 @@ test_mail_refused(void)
 	h_ready(&h, EHLO_PLAIN, "MAIL 451");
 	out_is(&h, "MAIL FROM:<a@x.example>\r\n", "MAIL 451");
 	srv(&h, "451 4.3.0 try later\r\n");
-	ev_is(&h, "READY R0:TEMP:451 R1:TEMP:451 T:TEMP:0", "MAIL 451");
+	ev_is(&h, "READY R0:TEMP:451 R1:TEMP:451 T:TEMP:0 READY",
+	    "MAIL 451: ready again at once");
 	tap_is_str(h.rcpt_text, "451 4.3.0 try later", "MAIL 451: rcpt text");
-	out_is(&h, "RSET\r\n", "MAIL 451: RSET, no RCPT");
-	srv(&h, "250 ok\r\n");
-	ev_is(&h, "READY", "MAIL 451: ready again after RSET");
+	out_is(&h, "", "MAIL 451: no RCPT, and no RSET (no transaction open)");
 	h_free(&h);
 
 	h_init(&h, "client.example", SMTP_CLIENT_TLS_NONE, NULL);
@@ -440,8 +440,7 @@ test_all_rcpt_refused(void)
 	ev_is(&h, "READY R0:PERM:550 R1:PERM:551 T:PERM:0", n);
 	out_is(&h, ".\r\n", "RFC 2920: a lone dot, no body");
 	srv(&h, "554 no valid recipients\r\n");
-	out_is(&h, "RSET\r\n", "then RSET");
-	srv(&h, "250 ok\r\n");
+	out_is(&h, "", "then no RSET: the dot ended the transaction");
 	ev_is(&h, "READY", n);
 	h_free(&h);
 
@@ -518,6 +517,16 @@ test_abandon(void)
 	out_is(&h, "MAIL FROM:<a@x.example>\r\nRCPT TO:<b@y.example>\r\n"
 	    "RCPT TO:<c@y.example>\r\nDATA\r\nRSET\r\n",
 	    "abandon pipelined, DATA 554: RSET");
+	h_free(&h);
+
+	/* A 5xx recipient keeps its permanent outcome when a 4xx one makes
+	 * the transaction be abandoned. */
+	h_init(&h, "client.example", SMTP_CLIENT_TLS_NONE, NULL);
+	h.txn[h.ntxn++] = &txn2_abandon;
+	h_ready(&h, EHLO_PIPE, "abandon with a 5xx recipient");
+	srv(&h, "250 ok\r\n550 5.1.1 no\r\n451 later\r\n554 no\r\n");
+	ev_is(&h, "READY R0:PERM:550 R1:TEMP:451 T:TEMP:0",
+	    "abandon with a 5xx recipient: it stays permanent");
 	h_free(&h);
 }
 
@@ -706,6 +715,19 @@ test_auth(void)
 	h_free(&h);
 	smtp_sasl_free(s);
 
+	secret_free(&pw);
+}
+
+static void
+test_auth_refused(void)
+{
+	struct secret pw;
+	struct smtp_sasl *s;
+	struct h h;
+
+	secret_init(&pw);
+	secret_set(&pw, "pass", 4);
+
 	s = sasl_new(NULL, &pw, false);
 	h_init(&h, "client.example", SMTP_CLIENT_TLS_IMPLICIT, s);
 	h_ready(&h, "250-mx\r\n250 AUTH PLAIN\r\n", "AUTH 535");
@@ -825,6 +847,64 @@ test_mail_checks(void)
 }
 
 static void
+test_body_control(void)
+{
+	struct h h;
+	const void *o;
+	size_t len, big = 33u << 20;
+	char *huge;
+
+	h_init(&h, "client.example", SMTP_CLIENT_TLS_NONE, NULL);
+	h.txn[h.ntxn++] = &txn2;
+	h.body = NULL;
+	h_ready(&h, EHLO_PIPE, "body control");
+	srv(&h, "250 ok\r\n250 ok\r\n250 ok\r\n354 go\r\n");
+	ev_is(&h, "READY BODY", "body control");
+	out_is(&h, "MAIL FROM:<a@x.example>\r\nRCPT TO:<b@y.example>\r\n"
+	    "RCPT TO:<c@y.example>\r\nDATA\r\n", "body control");
+	tap_is_int(smtp_client_wants_input(h.c), 0,
+	    "no input wanted while the body is written");
+	huge = calloc(1, big);
+	if (huge != NULL) {
+		tap_is_int(smtp_client_body(h.c, huge, big), -1,
+		    "body(): -1 past SMTP_CLIENT_OUT_MAX");
+		smtp_client_output(h.c, &len);
+		tap_is_int(len, 0, "body(): nothing appended on -1");
+		free(huge);
+	}
+	tap_is_int(smtp_client_body(h.c, "x\r", 2), 0, "body(): split CR");
+	tap_is_int(smtp_client_body(h.c, "\n.", 2), 0, "body(): dot");
+	o = smtp_client_output(h.c, &len);
+	tap_is_mem(o, len, "x\r\n..", 5, "body(): stuffed across calls");
+	smtp_client_abort(h.c, "spool file unreadable");
+	ev_is(&h, "R0:TEMP:0 R1:TEMP:0 T:TEMP:0 F:temp", "abort at NEED_BODY");
+	tap_is_str(h.fail_text, "spool file unreadable", "abort: text");
+	tap_is_int(smtp_client_body_end(h.c), 0, "body_end() after abort");
+	h_free(&h);
+
+	/* The dot's reply before the body was sent: a lying server. */
+	h_init(&h, "client.example", SMTP_CLIENT_TLS_NONE, NULL);
+	h.txn[h.ntxn++] = &txn2;
+	h.body = NULL;
+	h_ready(&h, EHLO_PIPE, "early reply");
+	srv(&h, "250 ok\r\n250 ok\r\n250 ok\r\n354 go\r\n250 sure\r\n");
+	ev_is(&h, "READY R0:TEMP:0 R1:TEMP:0 T:TEMP:0 F:protocol",
+	    "reply to a dot never sent");
+	h_free(&h);
+
+	h_init(&h, "client.example", SMTP_CLIENT_TLS_STARTTLS, NULL);
+	h.auto_tls = false;
+	h_ready(&h, "250-mx\r\n250 STARTTLS\r\n", "TLS failed");
+	srv(&h, "220 go\r\n");
+	smtp_client_tls_failed(h.c, "certificate expired");
+	ev_is(&h, "TLS F:temp", "TLS handshake failed");
+	tap_is_str(h.fail_text, "TLS handshake failed: certificate expired",
+	    "TLS failed: text");
+	tap_is_str(smtp_client_state_name(h.c), "failed", "state name");
+	h_free(&h);
+}
+
+static void
 run_all(void)
 {
 	test_pipelined_happy();
@@ -840,6 +920,7 @@ run_all(void)
 	test_421_and_eof();
 	test_starttls();
 	test_auth();
+	test_auth_refused();
 	test_two_transactions();
 }
 
@@ -850,6 +931,8 @@ main(void)
 	run_all();
 	bytewise = true;
 	run_all();
+	bytewise = false;
 	test_mail_checks();
+	test_body_control();
 	return tap_done();
 }
