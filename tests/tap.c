@@ -9,6 +9,12 @@
 static int tap_n;
 static int tap_failed;
 
+static void vreport(int cond, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
+
+static void vreport(int, const char *, va_list)
+    __attribute__((format(printf, 2, 0)));
+
 static void
 vreport(int cond, const char *fmt, va_list ap)
 {

@@ -32,8 +32,17 @@
 struct smtp_sasl_conf {
 	const char *mech;		/* "PLAIN", "LOGIN"...; NULL: best offered */
 	const char *user;
-	const struct secret *password;
-	bool allow_plaintext;		/* password without TLS is allowed */
+	const struct secret *password;	/* the OAuth token for XOAUTH2 and
+					 * OAUTHBEARER */
+	/*
+	 * auth_plaintext: a password may leave without TLS, but only to a
+	 * server on loopback or a Unix socket (peer_local).  SCRAM never
+	 * sends the password and is allowed without TLS.
+	 */
+	bool allow_plaintext;
+	bool peer_local;
+	const char *host;		/* for OAUTHBEARER's host= field */
+	unsigned port;			/* for OAUTHBEARER's port= field */
 };
 
 struct smtp_sasl;
@@ -50,6 +59,15 @@ void smtp_sasl_free(struct smtp_sasl *s);	/* wipes; s may be NULL */
 enum err_kind smtp_sasl_start(struct smtp_sasl *s, const struct smtp_caps *caps,
     bool tls_active, const char **mech, struct buf *initial, bool *has_initial,
     struct err *e);
+
+/*
+ * The TLS session's channel binding (io/tls.h io_tls_channel_binding):
+ * type "tls-exporter" or "tls-unique" and its data.  Given after the
+ * handshake, before AUTH; the -PLUS SCRAM mechanisms need it and are
+ * chosen only when it is set.  ERR_OK or ERR_OS.
+ */
+enum err_kind smtp_sasl_set_channel_binding(struct smtp_sasl *s,
+    const char *type, const void *data, size_t len, struct err *e);
 
 /* A 334 challenge (base64 text after "334 ") in, the response out. */
 enum err_kind smtp_sasl_step(struct smtp_sasl *s, const char *challenge,

@@ -6,31 +6,19 @@
 #include <string.h>
 #include <strings.h>
 
-#include "smtp/server.h"
+#include "smtp/server_int.h"
 
 /*
- * Layout: the session state machine (states, set_state()), the input side
- * (command lines, message data), the answers (one check_ and one apply_
- * per command: check_ says what accept() would answer, apply_ makes the
- * state change of a positive answer), and the public functions.
+ * Layout: the session state machine (states, srv_set_state()), the input
+ * side (command lines; message data is in server_data.c), the answers
+ * (one check_ and one apply_ per command: check_ says what accept() would
+ * answer, apply_ makes the state change of a positive answer), and the
+ * public functions.  Shared internals are in server_int.h.
  */
 
 #define RCPT_MAX 1000		/* RFC 5321 4.5.3.1.8: at least 100 */
 #define ERRORS_MAX 20		/* bad commands before we hang up */
-#define REPLY_TEXT_MAX 2048	/* one reply, built by the engine */
 #define REPLY_LINE_MAX 508	/* text per reply line (512 with code+CRLF) */
-
-enum state {
-	ST_CONNECT,		/* greeting not yet answered */
-	ST_INIT,		/* greeted, no HELO/EHLO yet */
-	ST_READY,		/* HELO/EHLO done, no transaction */
-	ST_MAIL,		/* MAIL accepted, no RCPT yet */
-	ST_RCPT,		/* at least one RCPT accepted */
-	ST_DATA,		/* 354 sent, receiving message data */
-	ST_TLS_WAIT,		/* 220 to STARTTLS sent, handshake pending */
-	ST_CLOSED,
-	ST_COUNT
-};
 
 static const char *const state_names[ST_COUNT] = {
 	[ST_CONNECT] = "CONNECT",
@@ -41,20 +29,6 @@ static const char *const state_names[ST_COUNT] = {
 	[ST_DATA] = "DATA",
 	[ST_TLS_WAIT] = "TLS_WAIT",
 	[ST_CLOSED] = "CLOSED",
-};
-
-/* What awaits the driver's answer. */
-enum pending {
-	PEND_NONE,
-	PEND_CMD,
-	PEND_DATA_END
-};
-
-/* Where the data scanner is (RFC 5321 4.5.2 unstuffing). */
-enum data_pos {
-	DATA_BOL,		/* at a line start: "." is special */
-	DATA_TEXT,		/* inside a line */
-	DATA_CR			/* inside a line, last byte was CR */
 };
 
 static const struct {
@@ -75,44 +49,9 @@ static const struct {
 	{ "AUTH", SMTP_SERVER_CMD_AUTH },
 };
 
-struct smtp_server {
-	struct smtp_server_conf conf;
-	enum state state;
-	enum pending pending;
-	bool eof;		/* the client closed its side */
-	bool close_due;		/* EV_CLOSE not yet returned */
-	bool starttls_due;	/* EV_STARTTLS not yet returned */
-	bool discarding;	/* dropping the rest of a too long line */
-	unsigned nerrors;
-
-	struct buf in;		/* client bytes; in.data[in_pos..] unparsed */
-	size_t in_pos;
-	struct buf out;		/* replies not yet taken by the driver */
-
-	/* The command awaiting an answer (event pointers point here). */
-	enum smtp_server_cmd cmd;
-	bool cmd_syntax_ok;	/* MAIL/RCPT path parsed */
-	unsigned long long cmd_size;	/* MAIL SIZE=, 0 when absent */
-	char line[SMTP_SERVER_LINE_MAX + 1];
-	char parts[SMTP_SERVER_LINE_MAX + 4];	/* verb\0arg\0params\0 */
-	const char *verb, *arg, *params;
-	char text[REPLY_TEXT_MAX];	/* engine replies built on the fly */
-
-	/* Session and transaction. */
-	char *helo;
-	char *mail_from;
-	char **rcpts;
-	size_t nrcpt;
-
-	/* Data phase. */
-	enum data_pos dpos;
-	unsigned long long msg_size;	/* unstuffed bytes received */
-	bool too_big;
-};
-
 /* The one place the session state changes.  CLOSED is final. */
-static void
-set_state(struct smtp_server *s, enum state to)
+void
+srv_set_state(struct smtp_server *s, enum state to)
 {
 	switch (to) {
 	case ST_CONNECT:
@@ -133,18 +72,18 @@ set_state(struct smtp_server *s, enum state to)
 	}
 }
 
-static void
-close_session(struct smtp_server *s)
+void
+srv_close_session(struct smtp_server *s)
 {
 	if (s->state == ST_CLOSED)
 		return;
-	set_state(s, ST_CLOSED);
+	srv_set_state(s, ST_CLOSED);
 	s->close_due = true;
 	s->pending = PEND_NONE;
 }
 
-static void
-txn_reset(struct smtp_server *s)
+void
+srv_txn_reset(struct smtp_server *s)
 {
 	size_t i;
 
@@ -187,8 +126,8 @@ put_line(struct smtp_server *s, int code, char sep, const char *p, size_t n)
  * (RFC 5321 4.2.1).  An output buffer the driver never drains ends the
  * session.
  */
-static void
-put_reply(struct smtp_server *s, int code, const char *text)
+void
+srv_put_reply(struct smtp_server *s, int code, const char *text)
 {
 	const char *nl;
 	size_t n;
@@ -201,7 +140,7 @@ put_reply(struct smtp_server *s, int code, const char *text)
 		if (nl != NULL && nl[1] == '\0')
 			nl = NULL;	/* a trailing "\n" ends the reply */
 		if (put_line(s, code, nl == NULL ? ' ' : '-', text, n) == -1) {
-			close_session(s);
+			srv_close_session(s);
 			return;
 		}
 		if (nl == NULL)
@@ -355,8 +294,8 @@ count_error(struct smtp_server *s)
 {
 	if (++s->nerrors < ERRORS_MAX)
 		return;
-	put_reply(s, 421, "4.7.0 Too many errors");
-	close_session(s);
+	srv_put_reply(s, 421, "4.7.0 Too many errors");
+	srv_close_session(s);
 }
 
 /*
@@ -385,7 +324,7 @@ take_line(struct smtp_server *s)
 		if (n > 0 && p[n - 1] == '\r')
 			n--;
 		if (n > SMTP_SERVER_LINE_MAX) {
-			put_reply(s, 500, "5.5.2 Line too long");
+			srv_put_reply(s, 500, "5.5.2 Line too long");
 			s->discarding = true;
 			count_error(s);
 			continue;
@@ -399,95 +338,6 @@ take_line(struct smtp_server *s)
 		return 1;
 	}
 	return 0;
-}
-
-/* ---- message data -------------------------------------------------- */
-
-/*
- * Scan data at p (n bytes) for the run to hand out.  Only "\r\n.\r\n"
- * ends the data, and only a "." right after CRLF (or first in the data)
- * is a stuffed one; bare CR and bare LF are message bytes (so "\n.\n"
- * smuggling goes through as data).  Returns the run length; *skip is set
- * to the bytes to drop after it (1 for a stuffed dot, 3 for ".\r\n"),
- * *end when the data is complete.  A run of 0 with *skip 0 needs input.
- */
-static size_t
-scan_data(struct smtp_server *s, const char *p, size_t n, size_t *skip,
-    bool *end)
-{
-	size_t i = 0;
-
-	*skip = 0;
-	*end = false;
-	while (i < n) {
-		if (s->dpos == DATA_BOL && p[i] == '.') {
-			if (i > 0)
-				return i;	/* decide on the dot next time */
-			if (n < 2 || (p[1] == '\r' && n < 3))
-				return 0;
-			s->dpos = DATA_TEXT;
-			*end = p[1] == '\r' && p[2] == '\n';
-			*skip = *end ? 3 : 1;
-			return 0;
-		}
-		if (p[i] == '\n' && s->dpos == DATA_CR)
-			s->dpos = DATA_BOL;
-		else
-			s->dpos = p[i] == '\r' ? DATA_CR : DATA_TEXT;
-		i++;
-	}
-	return i;
-}
-
-static bool
-data_decidable(const struct smtp_server *s)
-{
-	const char *p = buf_str(&s->in) + s->in_pos;
-	size_t n = s->in.len - s->in_pos;
-
-	if (n == 0)
-		return false;
-	if (s->dpos != DATA_BOL || p[0] != '.')
-		return true;
-	return n >= 3 || (n == 2 && p[1] != '\r');
-}
-
-/* Hand out the next data chunk or the data end. */
-static enum smtp_server_event_type
-next_data(struct smtp_server *s, struct smtp_server_event *ev)
-{
-	unsigned long long room;
-	size_t run, skip;
-	const char *p;
-	bool end;
-
-	for (;;) {
-		p = buf_str(&s->in) + s->in_pos;
-		run = scan_data(s, p, s->in.len - s->in_pos, &skip, &end);
-		s->in_pos += run + skip;
-		if (end) {
-			s->pending = PEND_DATA_END;
-			ev->type = SMTP_SERVER_EV_DATA_END;
-			ev->msg_size = (size_t)s->msg_size;
-			return ev->type;
-		}
-		if (run == 0 && skip == 0)
-			return SMTP_SERVER_EV_NONE;
-		if (run == 0)
-			continue;
-		room = s->conf.size_max == 0 ? run :
-		    s->msg_size >= s->conf.size_max ? 0 :
-		    s->conf.size_max - s->msg_size;
-		s->msg_size += run;
-		if (s->conf.size_max != 0 && s->msg_size > s->conf.size_max)
-			s->too_big = true;
-		if (room == 0)
-			continue;	/* over the limit: consumed, not handed out */
-		ev->type = SMTP_SERVER_EV_DATA;
-		ev->data = p;
-		ev->len = room < run ? (size_t)room : run;
-		return ev->type;
-	}
 }
 
 /* ---- answers --------------------------------------------------------- */
@@ -631,8 +481,10 @@ check_starttls(struct smtp_server *s, struct verdict *v)
 }
 
 /*
- * AUTH (RFC 4954) and BDAT (RFC 3030) are seams for later: they get
- * their own check_/apply_ pair here when implemented.
+ * Seams for later.  AUTH (RFC 4954) gets its check_/apply_ pair here, and
+ * its SASL exchange (334 challenges, the client's responses, "*") a
+ * pending kind of its own next to PEND_DATA_END.  BDAT (RFC 3030) gets its
+ * check_ here; its chunks are read in server_data.c (see the seam there).
  */
 static void
 check_later(struct smtp_server *s, struct verdict *v)
@@ -698,18 +550,18 @@ apply_hello(struct smtp_server *s)
 		return -1;
 	free(s->helo);
 	s->helo = h;
-	txn_reset(s);		/* RFC 5321 4.1.4: EHLO resets a transaction */
-	set_state(s, ST_READY);
+	srv_txn_reset(s);	/* RFC 5321 4.1.4: EHLO resets a transaction */
+	srv_set_state(s, ST_READY);
 	return 0;
 }
 
 static int
 apply_mail(struct smtp_server *s)
 {
-	txn_reset(s);
+	srv_txn_reset(s);
 	if ((s->mail_from = strdup(s->arg)) == NULL)
 		return -1;
-	set_state(s, ST_MAIL);
+	srv_set_state(s, ST_MAIL);
 	return 0;
 }
 
@@ -728,7 +580,7 @@ apply_rcpt(struct smtp_server *s)
 	}
 	s->rcpts = r;
 	s->rcpts[s->nrcpt++] = p;
-	set_state(s, ST_RCPT);
+	srv_set_state(s, ST_RCPT);
 	return 0;
 }
 
@@ -742,7 +594,7 @@ apply_starttls(struct smtp_server *s)
 	s->in_pos = s->in.len;
 	s->discarding = false;
 	s->starttls_due = true;
-	set_state(s, ST_TLS_WAIT);
+	srv_set_state(s, ST_TLS_WAIT);
 }
 
 /* The state change of a positive answer.  -1 when out of memory. */
@@ -751,7 +603,7 @@ apply_cmd(struct smtp_server *s)
 {
 	switch (s->cmd) {
 	case SMTP_SERVER_CMD_CONNECT:
-		set_state(s, ST_INIT);
+		srv_set_state(s, ST_INIT);
 		return 0;
 	case SMTP_SERVER_CMD_HELO:
 	case SMTP_SERVER_CMD_EHLO:
@@ -761,18 +613,15 @@ apply_cmd(struct smtp_server *s)
 	case SMTP_SERVER_CMD_RCPT:
 		return apply_rcpt(s);
 	case SMTP_SERVER_CMD_DATA:
-		s->dpos = DATA_BOL;	/* the data starts at a line start */
-		s->msg_size = 0;
-		s->too_big = false;
-		set_state(s, ST_DATA);
+		srv_data_start(s);
 		return 0;
 	case SMTP_SERVER_CMD_RSET:
-		txn_reset(s);
+		srv_txn_reset(s);
 		if (s->state == ST_MAIL || s->state == ST_RCPT)
-			set_state(s, ST_READY);
+			srv_set_state(s, ST_READY);
 		return 0;
 	case SMTP_SERVER_CMD_QUIT:
-		close_session(s);
+		srv_close_session(s);
 		return 0;
 	case SMTP_SERVER_CMD_STARTTLS:
 		apply_starttls(s);
@@ -807,28 +656,12 @@ answer_cmd(struct smtp_server *s, int code, const char *text)
 		code = 452;
 		text = "4.3.1 Insufficient system storage";
 	}
-	put_reply(s, code, text);
+	srv_put_reply(s, code, text);
 	if (code == 421 || s->cmd == SMTP_SERVER_CMD_QUIT ||
 	    (s->cmd == SMTP_SERVER_CMD_CONNECT && code >= 400))
-		close_session(s);
+		srv_close_session(s);
 	else if (count)
 		count_error(s);
-}
-
-/* The end of the data: any answer ends the transaction. */
-static void
-answer_data_end(struct smtp_server *s, int code, const char *text)
-{
-	if (text == NULL) {
-		code = s->too_big ? 552 : 250;
-		text = s->too_big ? "5.3.4 Message size exceeds fixed limit" :
-		    "2.0.0 Ok: queued";
-	}
-	txn_reset(s);
-	set_state(s, ST_READY);
-	put_reply(s, code, text);
-	if (code == 421)
-		close_session(s);
 }
 
 static void
@@ -844,13 +677,13 @@ answer(struct smtp_server *s, int code, const char *text)
 		answer_cmd(s, code, text);
 		break;
 	case PEND_DATA_END:
-		answer_data_end(s, code, text);
+		srv_data_end_answer(s, code, text);
 		break;
 	case PEND_NONE:
 		break;		/* nothing asked: the driver's bug, ignored */
 	default:
-		put_reply(s, 421, "4.3.0 Internal error (bad pending)");
-		close_session(s);
+		srv_put_reply(s, 421, "4.3.0 Internal error (bad pending)");
+		srv_close_session(s);
 		break;
 	}
 }
@@ -876,7 +709,7 @@ eof_close(struct smtp_server *s, struct smtp_server_event *ev)
 {
 	if (!s->eof)
 		return SMTP_SERVER_EV_NONE;
-	close_session(s);
+	srv_close_session(s);
 	s->close_due = false;
 	ev->type = SMTP_SERVER_EV_CLOSE;
 	return ev->type;
@@ -927,7 +760,7 @@ smtp_server_free(struct smtp_server *s)
 {
 	if (s == NULL)
 		return;
-	txn_reset(s);
+	srv_txn_reset(s);
 	free(s->helo);
 	buf_free(&s->in);
 	buf_free(&s->out);
@@ -945,8 +778,8 @@ smtp_server_feed(struct smtp_server *s, const void *data, size_t n)
 	buf_consume(&s->in, s->in_pos);
 	s->in_pos = 0;
 	if (buf_append(&s->in, data, n) == -1) {
-		put_reply(s, 421, "4.7.0 Too much pipelined input");
-		close_session(s);
+		srv_put_reply(s, 421, "4.7.0 Too much pipelined input");
+		srv_close_session(s);
 	}
 }
 
@@ -977,7 +810,7 @@ smtp_server_next_event(struct smtp_server *s, struct smtp_server_event *ev)
 	case ST_RCPT:
 		return next_command(s, ev);
 	case ST_DATA:
-		if (next_data(s, ev) == SMTP_SERVER_EV_NONE)
+		if (srv_data_next(s, ev) == SMTP_SERVER_EV_NONE)
 			return eof_close(s, ev);
 		return ev->type;
 	case ST_TLS_WAIT:
@@ -989,8 +822,8 @@ smtp_server_next_event(struct smtp_server *s, struct smtp_server_event *ev)
 	case ST_CLOSED:
 		return SMTP_SERVER_EV_NONE;
 	default:
-		put_reply(s, 421, "4.3.0 Internal error (bad state)");
-		close_session(s);
+		srv_put_reply(s, 421, "4.3.0 Internal error (bad state)");
+		srv_close_session(s);
 		return SMTP_SERVER_EV_NONE;
 	}
 }
@@ -1036,7 +869,7 @@ smtp_server_wants_input(const struct smtp_server *s)
 		return avail == 0 || (memchr(p, '\n', avail) == NULL &&
 		    avail <= SMTP_SERVER_LINE_MAX + 1);
 	case ST_DATA:
-		return !data_decidable(s);
+		return !srv_data_decidable(s);
 	default:	/* CONNECT, TLS_WAIT, CLOSED */
 		return false;
 	}
@@ -1054,14 +887,14 @@ smtp_server_tls_started(struct smtp_server *s)
 	if (s->state != ST_TLS_WAIT)
 		return;
 	/* RFC 3207 4.2: forget everything learned before TLS. */
-	txn_reset(s);
+	srv_txn_reset(s);
 	free(s->helo);
 	s->helo = NULL;
 	s->conf.tls_active = true;
 	s->starttls_due = false;
 	buf_reset(&s->in);
 	s->in_pos = 0;
-	set_state(s, ST_INIT);
+	srv_set_state(s, ST_INIT);
 }
 
 void

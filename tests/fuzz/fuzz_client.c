@@ -71,7 +71,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct smtp_client_txn txn = { "a@x.example", " BODY=8BITMIME", rcpts,
 	    NULL, 3, false, false };
-	struct smtp_sasl_conf sc = { NULL, "user", NULL, true };
+	struct smtp_sasl_conf sc = { .user = "user", .allow_plaintext = true };
 	struct smtp_client_conf conf;
 	struct smtp_sasl *sasl = NULL;
 	struct smtp_client *c;

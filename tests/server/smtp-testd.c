@@ -9,22 +9,19 @@
  * One parent listens and forks one child per connection.  The child runs
  * the engine, answers each command as the options say, and writes
  * DIR/session-N.log and, per accepted message, DIR/msg-M.eml and
- * DIR/msg-M.env.
+ * DIR/msg-M.env.  The command line and the --reply/--after/--stall
+ * rules are parsed and matched in testd_opts.c.
  */
 
 #include <sys/types.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
-#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <fnmatch.h>
-#include <getopt.h>
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,80 +31,21 @@
 
 #include "io/net.h"
 #include "io/session.h"
-#include "smtp/caps.h"
 #include "smtp/server.h"
 #include "util/buf.h"
 #include "util/err.h"
 
-#define TESTD_RULES_MAX 128
-#define TESTD_TEXT_MAX 512
+#include "testd_opts.h"
+
 #define TESTD_CHILDREN_MAX 64
 #define TESTD_ACCEPT_TICK_MS 200
-#define TESTD_STALL_MAX 86400
 #define TESTD_ENV_MAX (1u << 20)
 #define TESTD_LOGLINE_MAX (4 * SMTP_SERVER_LINE_MAX + 16)
 #define TESTD_MSGNUM_MAX 1000000
-#define TESTD_DEFAULT_EXT \
-	"PIPELINING,SIZE,8BITMIME,ENHANCEDSTATUSCODES,SMTPUTF8,DSN"
-
-/* The steps an option may name; STEP_DATAEND is the final dot. */
-enum step {
-	STEP_CONNECT,
-	STEP_EHLO,
-	STEP_HELO,
-	STEP_MAIL,
-	STEP_RCPT,
-	STEP_DATA,
-	STEP_DATAEND,
-	STEP_RSET,
-	STEP_NOOP,
-	STEP_QUIT,
-	STEP_VRFY,
-	STEP_COUNT,
-	STEP_NONE = -1
-};
-
-static const char *const step_names[STEP_COUNT] = {
-	"connect", "ehlo", "helo", "mail", "rcpt", "data", "dataend",
-	"rset", "noop", "quit", "vrfy"
-};
-
-enum action {
-	ACT_REPLY,		/* --reply */
-	ACT_REPLY_RCPT,		/* --reply-rcpt */
-	ACT_421,		/* --after STEP=421 */
-	ACT_DROP,		/* --after STEP=drop */
-	ACT_STALL		/* --stall */
-};
-
-struct rule {
-	enum action act;
-	int step;			/* enum step */
-	unsigned nth;			/* 0: every occurrence */
-	int code;
-	char text[TESTD_TEXT_MAX];
-	char pattern[TESTD_TEXT_MAX];	/* ACT_REPLY_RCPT, lower case */
-	unsigned stall_s;
-};
-
-struct opts {
-	const char *dir;
-	const char *listen;
-	const char *port_file;
-	const char *hostname;
-	unsigned sessions;
-	unsigned idle_exit;
-	unsigned caps;
-	unsigned long long size;
-	bool no_esmtp;
-	bool verbose;
-	struct rule rules[TESTD_RULES_MAX];
-	size_t nrule;
-};
 
 /* One session, in the child. */
 struct sess {
-	const struct opts *o;
+	const struct testd_opts *o;
 	unsigned num;
 	int logfd;			/* -1: no transcript */
 	struct io_session io;
@@ -136,322 +74,6 @@ static volatile sig_atomic_t child_logfd = -1;
 static volatile sig_atomic_t child_round_trips;
 static volatile sig_atomic_t child_rt_written;
 
-static void
-usage(void)
-{
-	fprintf(stderr,
-	    "usage: smtp-testd --dir DIR [--listen ADDR] [--port-file FILE]\n"
-	    "\t[--sessions N] [--idle-exit SECONDS] [--hostname NAME]\n"
-	    "\t[--ext LIST] [--no-ext NAME]... [--no-esmtp] [--size N]\n"
-	    "\t[--reply STEP[#N]=CODE TEXT]... "
-	    "[--reply-rcpt PATTERN=CODE TEXT]...\n"
-	    "\t[--after STEP[#N]=421|drop]... [--stall STEP[#N]=SECONDS]... "
-	    "[-v]\n"
-	    "steps: connect ehlo helo mail rcpt data dataend rset noop quit "
-	    "vrfy\n");
-	exit(2);
-}
-
-static void __attribute__((format(printf, 1, 2)))
-bad_usage(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "smtp-testd: ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\n");
-	usage();
-}
-
-/* ---- option parsing ------------------------------------------------- */
-
-static unsigned
-ext_bit(const char *name, size_t n)
-{
-	static const struct {
-		const char *name;
-		unsigned bit;
-	} exts[] = {
-		{ "PIPELINING", SMTP_CAP_PIPELINING },
-		{ "SIZE", SMTP_CAP_SIZE },
-		{ "8BITMIME", SMTP_CAP_8BITMIME },
-		{ "SMTPUTF8", SMTP_CAP_SMTPUTF8 },
-		{ "DSN", SMTP_CAP_DSN },
-		{ "ENHANCEDSTATUSCODES", SMTP_CAP_ENHANCEDSTATUSCODES },
-		{ "CHUNKING", SMTP_CAP_CHUNKING },
-		{ "STARTTLS", SMTP_CAP_STARTTLS },
-		{ "AUTH", SMTP_CAP_AUTH },
-		{ "BINARYMIME", SMTP_CAP_BINARYMIME },
-	};
-	size_t i;
-
-	for (i = 0; i < sizeof(exts) / sizeof(exts[0]); i++)
-		if (strlen(exts[i].name) == n &&
-		    strncasecmp(exts[i].name, name, n) == 0)
-			return exts[i].bit;
-	bad_usage("unknown extension \"%.*s\"", (int)n, name);
-	return 0;
-}
-
-/* A comma-separated list of extension names; "" is none. */
-static unsigned
-parse_ext_list(const char *list)
-{
-	const char *p = list, *comma;
-	unsigned caps = 0;
-	size_t n;
-
-	while (*p != '\0') {
-		comma = strchr(p, ',');
-		n = comma != NULL ? (size_t)(comma - p) : strlen(p);
-		if (n > 0)
-			caps |= ext_bit(p, n);
-		p += n;
-		if (*p == ',')
-			p++;
-	}
-	return caps;
-}
-
-static unsigned
-parse_num(const char *s, unsigned long long max, const char *what)
-{
-	const char *errstr;
-	long long v;
-
-	v = strtonum(s, 0, (long long)max, &errstr);
-	if (errstr != NULL)
-		bad_usage("%s \"%s\" is %s", what, s, errstr);
-	return (unsigned)v;
-}
-
-/*
- * "STEP[#N]" (len bytes of s) into *step and *nth.
- */
-static void
-parse_step(const char *s, size_t len, int *step, unsigned *nth)
-{
-	char name[32], num[16];
-	const char *hash;
-	size_t n;
-	int i;
-
-	hash = memchr(s, '#', len);
-	n = hash != NULL ? (size_t)(hash - s) : len;
-	if (n >= sizeof(name))
-		bad_usage("unknown step \"%.*s\"", (int)len, s);
-	memcpy(name, s, n);
-	name[n] = '\0';
-	*step = STEP_NONE;
-	for (i = 0; i < STEP_COUNT; i++)
-		if (strcasecmp(name, step_names[i]) == 0)
-			*step = i;
-	if (*step == STEP_NONE)
-		bad_usage("unknown step \"%s\"", name);
-	*nth = 0;
-	if (hash == NULL)
-		return;
-	n = len - (size_t)(hash - s) - 1;
-	if (n == 0 || n >= sizeof(num))
-		bad_usage("bad occurrence in \"%.*s\"", (int)len, s);
-	memcpy(num, hash + 1, n);
-	num[n] = '\0';
-	*nth = parse_num(num, 1000000, "occurrence");
-	if (*nth == 0)
-		bad_usage("occurrences count from 1: \"%.*s\"", (int)len, s);
-}
-
-/*
- * Split "KEY=CODE TEXT" at the first "=" followed by a reply code (three
- * digits, 2xx to 5xx, then a space or the end), so a KEY may hold "=".
- * Returns the length of KEY, or fails the usage.
- */
-static size_t
-split_code(const char *arg, struct rule *r)
-{
-	const char *p;
-
-	for (p = strchr(arg, '='); p != NULL; p = strchr(p + 1, '=')) {
-		if (p[1] >= '2' && p[1] <= '5' &&
-		    isdigit((unsigned char)p[2]) &&
-		    isdigit((unsigned char)p[3]) &&
-		    (p[4] == ' ' || p[4] == '\0'))
-			break;
-	}
-	if (p == NULL || p == arg)
-		bad_usage("expected KEY=CODE TEXT, got \"%s\"", arg);
-	r->code = (p[1] - '0') * 100 + (p[2] - '0') * 10 + (p[3] - '0');
-	if (strlcpy(r->text, p[4] == ' ' ? p + 5 : "", sizeof(r->text)) >=
-	    sizeof(r->text))
-		bad_usage("reply text too long in \"%s\"", arg);
-	return (size_t)(p - arg);
-}
-
-static struct rule *
-new_rule(struct opts *o, enum action act)
-{
-	struct rule *r;
-
-	if (o->nrule == TESTD_RULES_MAX)
-		bad_usage("too many --reply/--after/--stall options");
-	r = &o->rules[o->nrule++];
-	memset(r, 0, sizeof(*r));
-	r->act = act;
-	r->step = STEP_NONE;
-	return r;
-}
-
-static void
-add_reply(struct opts *o, const char *arg)
-{
-	struct rule *r = new_rule(o, ACT_REPLY);
-
-	parse_step(arg, split_code(arg, r), &r->step, &r->nth);
-}
-
-static void
-add_reply_rcpt(struct opts *o, const char *arg)
-{
-	struct rule *r = new_rule(o, ACT_REPLY_RCPT);
-	size_t n, i;
-
-	n = split_code(arg, r);
-	if (n >= sizeof(r->pattern))
-		bad_usage("pattern too long in \"%s\"", arg);
-	/* fnmatch(3) has no portable case folding: lower both sides. */
-	for (i = 0; i < n; i++)
-		r->pattern[i] = (char)tolower((unsigned char)arg[i]);
-	r->pattern[n] = '\0';
-	r->step = STEP_RCPT;
-}
-
-/* "STEP[#N]=VALUE": the length of STEP[#N]; *value points past "=". */
-static size_t
-split_value(const char *arg, const char **value)
-{
-	const char *eq = strchr(arg, '=');
-
-	if (eq == NULL || eq == arg || eq[1] == '\0')
-		bad_usage("expected STEP=VALUE, got \"%s\"", arg);
-	*value = eq + 1;
-	return (size_t)(eq - arg);
-}
-
-static void
-add_after(struct opts *o, const char *arg)
-{
-	struct rule *r = new_rule(o, ACT_421);
-	const char *value;
-	size_t n;
-
-	n = split_value(arg, &value);
-	if (strcmp(value, "drop") == 0)
-		r->act = ACT_DROP;
-	else if (strcmp(value, "421") != 0)
-		bad_usage("--after action must be 421 or drop, got \"%s\"",
-		    value);
-	parse_step(arg, n, &r->step, &r->nth);
-}
-
-static void
-add_stall(struct opts *o, const char *arg)
-{
-	struct rule *r = new_rule(o, ACT_STALL);
-	const char *value;
-	size_t n;
-
-	n = split_value(arg, &value);
-	r->stall_s = parse_num(value, TESTD_STALL_MAX, "stall seconds");
-	parse_step(arg, n, &r->step, &r->nth);
-}
-
-enum {
-	OPT_DIR = 256, OPT_LISTEN, OPT_PORT_FILE, OPT_SESSIONS, OPT_IDLE_EXIT,
-	OPT_HOSTNAME, OPT_EXT, OPT_NO_EXT, OPT_NO_ESMTP, OPT_SIZE, OPT_REPLY,
-	OPT_REPLY_RCPT, OPT_AFTER, OPT_STALL
-};
-
-static const struct option long_opts[] = {
-	{ "dir", required_argument, NULL, OPT_DIR },
-	{ "listen", required_argument, NULL, OPT_LISTEN },
-	{ "port-file", required_argument, NULL, OPT_PORT_FILE },
-	{ "sessions", required_argument, NULL, OPT_SESSIONS },
-	{ "idle-exit", required_argument, NULL, OPT_IDLE_EXIT },
-	{ "hostname", required_argument, NULL, OPT_HOSTNAME },
-	{ "ext", required_argument, NULL, OPT_EXT },
-	{ "no-ext", required_argument, NULL, OPT_NO_EXT },
-	{ "no-esmtp", no_argument, NULL, OPT_NO_ESMTP },
-	{ "size", required_argument, NULL, OPT_SIZE },
-	{ "reply", required_argument, NULL, OPT_REPLY },
-	{ "reply-rcpt", required_argument, NULL, OPT_REPLY_RCPT },
-	{ "after", required_argument, NULL, OPT_AFTER },
-	{ "stall", required_argument, NULL, OPT_STALL },
-	{ NULL, 0, NULL, 0 }
-};
-
-/* One option into o; --no-ext is applied later, after --ext. */
-static void
-parse_one(struct opts *o, int ch, unsigned *no_ext)
-{
-	const char *errstr;
-
-	switch (ch) {
-	case OPT_DIR:		o->dir = optarg; break;
-	case OPT_LISTEN:	o->listen = optarg; break;
-	case OPT_PORT_FILE:	o->port_file = optarg; break;
-	case OPT_HOSTNAME:	o->hostname = optarg; break;
-	case OPT_NO_ESMTP:	o->no_esmtp = true; break;
-	case 'v':		o->verbose = true; break;
-	case OPT_SESSIONS:
-		o->sessions = parse_num(optarg, 1000000, "--sessions");
-		break;
-	case OPT_IDLE_EXIT:
-		o->idle_exit = parse_num(optarg, TESTD_STALL_MAX,
-		    "--idle-exit");
-		break;
-	case OPT_EXT:		o->caps = parse_ext_list(optarg); break;
-	case OPT_NO_EXT:	*no_ext |= parse_ext_list(optarg); break;
-	case OPT_SIZE:
-		o->size = (unsigned long long)strtonum(optarg, 1, LLONG_MAX,
-		    &errstr);
-		if (errstr != NULL)
-			bad_usage("--size \"%s\" is %s", optarg, errstr);
-		break;
-	case OPT_REPLY:		add_reply(o, optarg); break;
-	case OPT_REPLY_RCPT:	add_reply_rcpt(o, optarg); break;
-	case OPT_AFTER:		add_after(o, optarg); break;
-	case OPT_STALL:		add_stall(o, optarg); break;
-	default:
-		usage();
-	}
-}
-
-static void
-parse_opts(struct opts *o, int argc, char **argv)
-{
-	unsigned no_ext = 0;
-	int ch;
-
-	memset(o, 0, sizeof(*o));
-	o->listen = "127.0.0.1";
-	o->hostname = "testd.example";
-	o->idle_exit = 120;
-	o->caps = parse_ext_list(TESTD_DEFAULT_EXT);
-	while ((ch = getopt_long(argc, argv, "v", long_opts, NULL)) != -1)
-		parse_one(o, ch, &no_ext);
-	if (optind != argc)
-		bad_usage("unexpected argument \"%s\"", argv[optind]);
-	if (o->dir == NULL)
-		bad_usage("--dir is required");
-	if (o->idle_exit == 0)
-		bad_usage("--idle-exit must be at least 1");
-	o->caps &= ~no_ext;
-	if (o->size != 0)
-		o->caps |= SMTP_CAP_SIZE;
-}
-
 /* ---- files ---------------------------------------------------------- */
 
 static int
@@ -474,7 +96,7 @@ write_all(int fd, const void *p, size_t n)
 
 /* Write the bound port to FILE via FILE.tmp and rename, and to stdout. */
 static int
-publish_port(const struct opts *o, unsigned port)
+publish_port(const struct testd_opts *o, unsigned port)
 {
 	char tmp[PATH_MAX], line[32];
 	int fd, n;
@@ -573,7 +195,7 @@ log_line(struct sess *ss, const char *prefix, const void *p, size_t n)
 
 /* A new file DIR/NAME, created exclusively. */
 static int
-open_new(const struct opts *o, const char *name)
+open_new(const struct testd_opts *o, const char *name)
 {
 	char path[PATH_MAX];
 
@@ -681,58 +303,6 @@ msg_publish(struct sess *ss)
 
 /* ---- answering ------------------------------------------------------ */
 
-/* The rule of kind act for this occurrence: an "#N" rule first. */
-static const struct rule *
-find_rule(const struct opts *o, enum action act, int step, unsigned nth)
-{
-	size_t i;
-	int pass;
-
-	for (pass = 0; pass < 2; pass++)
-		for (i = 0; i < o->nrule; i++) {
-			const struct rule *r = &o->rules[i];
-
-			if (r->act == act && r->step == step &&
-			    r->nth == (pass == 0 ? nth : 0))
-				return r;
-		}
-	return NULL;
-}
-
-static const struct rule *
-find_rcpt_rule(const struct opts *o, const char *addr)
-{
-	char low[SMTP_SERVER_LINE_MAX + 1];
-	size_t i;
-
-	for (i = 0; i < sizeof(low) - 1 && addr[i] != '\0'; i++)
-		low[i] = (char)tolower((unsigned char)addr[i]);
-	low[i] = '\0';
-	for (i = 0; i < o->nrule; i++)
-		if (o->rules[i].act == ACT_REPLY_RCPT &&
-		    fnmatch(o->rules[i].pattern, low, 0) == 0)
-			return &o->rules[i];
-	return NULL;
-}
-
-static int
-step_of(enum smtp_server_cmd cmd)
-{
-	switch (cmd) {
-	case SMTP_SERVER_CMD_CONNECT:	return STEP_CONNECT;
-	case SMTP_SERVER_CMD_EHLO:	return STEP_EHLO;
-	case SMTP_SERVER_CMD_HELO:	return STEP_HELO;
-	case SMTP_SERVER_CMD_MAIL:	return STEP_MAIL;
-	case SMTP_SERVER_CMD_RCPT:	return STEP_RCPT;
-	case SMTP_SERVER_CMD_DATA:	return STEP_DATA;
-	case SMTP_SERVER_CMD_RSET:	return STEP_RSET;
-	case SMTP_SERVER_CMD_NOOP:	return STEP_NOOP;
-	case SMTP_SERVER_CMD_QUIT:	return STEP_QUIT;
-	case SMTP_SERVER_CMD_VRFY:	return STEP_VRFY;
-	default:			return STEP_NONE;
-	}
-}
-
 static void
 pause_s(unsigned seconds)
 {
@@ -751,21 +321,21 @@ pause_s(unsigned seconds)
 static enum flow
 before_answer(struct sess *ss, int step)
 {
-	const struct rule *r;
+	const struct testd_rule *r;
 	unsigned nth;
 
 	if (step == STEP_NONE)
 		return FLOW_GO;
 	nth = ++ss->count[step];
-	r = find_rule(ss->o, ACT_STALL, step, nth);
+	r = testd_opts_find_rule(ss->o, ACT_STALL, step, nth);
 	if (r != NULL) {
 		log_line(ss, "T: ", "stall", 5);
 		pause_s(r->stall_s);
 	}
-	r = find_rule(ss->o, ACT_DROP, step, nth);
+	r = testd_opts_find_rule(ss->o, ACT_DROP, step, nth);
 	if (r != NULL)
 		return FLOW_DROP;
-	r = find_rule(ss->o, ACT_421, step, nth);
+	r = testd_opts_find_rule(ss->o, ACT_421, step, nth);
 	if (r != NULL) {
 		smtp_server_reply(ss->srv, 421, "4.3.0 testd closing");
 		return FLOW_END;
@@ -781,15 +351,16 @@ before_answer(struct sess *ss, int step)
 static int
 answer(struct sess *ss, int step, const char *rcpt)
 {
-	const struct rule *r = NULL, *rr;
+	const struct testd_rule *r = NULL, *rr;
 	const char *out;
 	size_t before, len;
 
 	(void)smtp_server_output(ss->srv, &before);
 	if (step != STEP_NONE)
-		r = find_rule(ss->o, ACT_REPLY, step, ss->count[step]);
+		r = testd_opts_find_rule(ss->o, ACT_REPLY, step,
+		    ss->count[step]);
 	if ((r == NULL || r->nth == 0) && rcpt != NULL &&
-	    (rr = find_rcpt_rule(ss->o, rcpt)) != NULL)
+	    (rr = testd_opts_find_rcpt_rule(ss->o, rcpt)) != NULL)
 		r = rr;
 	if (r != NULL)
 		smtp_server_reply(ss->srv, r->code, r->text);
@@ -849,7 +420,7 @@ on_command(struct sess *ss, const struct smtp_server_event *ev)
 	enum flow f;
 	int step, code;
 
-	step = step_of(ev->cmd);
+	step = testd_opts_step_of(ev->cmd);
 	if (ev->cmd != SMTP_SERVER_CMD_CONNECT)
 		log_line(ss, "C: ", ev->line, strlen(ev->line));
 	f = before_answer(ss, step);
@@ -1010,7 +581,7 @@ session_loop(struct sess *ss)
 }
 
 static struct smtp_server *
-new_engine(const struct opts *o)
+new_engine(const struct testd_opts *o)
 {
 	struct smtp_server_conf conf;
 
@@ -1025,7 +596,7 @@ new_engine(const struct opts *o)
 
 /* The child: serve one connection, then exit. */
 static void
-run_session(const struct opts *o, unsigned num, int fd)
+run_session(const struct testd_opts *o, unsigned num, int fd)
 {
 	struct io_session_timeouts to;
 	struct sess ss;
@@ -1124,7 +695,7 @@ reap(struct children *ch, bool block)
 }
 
 static void
-spawn(const struct opts *o, struct children *ch, int lfd, int fd)
+spawn(const struct testd_opts *o, struct children *ch, int lfd, int fd)
 {
 	unsigned num = ++ch->accepted;
 	sigset_t stop, old;
@@ -1159,7 +730,7 @@ spawn(const struct opts *o, struct children *ch, int lfd, int fd)
 
 /* Whether the parent is done: enough sessions, or idle too long. */
 static bool
-done(const struct opts *o, const struct children *ch)
+done(const struct testd_opts *o, const struct children *ch)
 {
 	if (o->sessions != 0 && ch->finished >= o->sessions)
 		return true;
@@ -1172,7 +743,7 @@ done(const struct opts *o, const struct children *ch)
 }
 
 static void
-serve(const struct opts *o, int lfd)
+serve(const struct testd_opts *o, int lfd)
 {
 	struct children ch;
 	char peer[IO_NET_ADDRSTR_MAX];
@@ -1212,7 +783,7 @@ serve(const struct opts *o, int lfd)
 int
 main(int argc, char **argv)
 {
-	struct opts *o;
+	struct testd_opts *o;
 	struct err e;
 	unsigned port;
 	int lfd;
@@ -1221,7 +792,7 @@ main(int argc, char **argv)
 	o = malloc(sizeof(*o));
 	if (o == NULL)
 		return 1;
-	parse_opts(o, argc, argv);
+	testd_opts_parse(o, argc, argv);
 	signal(SIGPIPE, SIG_IGN);
 	set_handler(SIGTERM, on_stop_signal);
 	set_handler(SIGINT, on_stop_signal);

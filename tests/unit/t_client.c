@@ -672,7 +672,8 @@ test_starttls(void)
 static struct smtp_sasl *
 sasl_new(const char *mech, struct secret *pw, bool plaintext)
 {
-	struct smtp_sasl_conf conf = { mech, "user", pw, plaintext };
+	struct smtp_sasl_conf conf = { .mech = mech, .user = "user",
+	    .password = pw, .allow_plaintext = plaintext };
 
 	return smtp_sasl_new(&conf);
 }

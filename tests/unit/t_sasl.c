@@ -25,7 +25,8 @@ static enum err_kind
 start(const char *mech, const char *offered, bool tls, bool plaintext,
     const char **name, struct buf *initial, bool *has, struct err *e)
 {
-	struct smtp_sasl_conf conf = { mech, "user", &pw, plaintext };
+	struct smtp_sasl_conf conf = { .mech = mech, .user = "user",
+	    .password = &pw, .allow_plaintext = plaintext };
 	struct smtp_sasl *s = smtp_sasl_new(&conf);
 	struct smtp_caps caps;
 	enum err_kind rc;
@@ -59,7 +60,8 @@ test_plain(void)
 static void
 test_login(void)
 {
-	struct smtp_sasl_conf conf = { "LOGIN", "user", &pw, false };
+	struct smtp_sasl_conf conf = { .mech = "LOGIN", .user = "user",
+	    .password = &pw };
 	struct smtp_sasl *s = smtp_sasl_new(&conf);
 	struct smtp_caps caps;
 	struct buf b;

@@ -1,0 +1,106 @@
+/*
+ * io_tls: a TLS stream over a connected socket (GnuTLS), for the client
+ * (STARTTLS and implicit TLS) and for the test server.
+ *
+ * The session driver (io/session.c) reads and writes through it once it is
+ * set in struct io_session.tls; nothing else touches the socket then.
+ *
+ * Client verification (io_tls_client_start), in this order:
+ *   - conf.fingerprint set: the peer certificate's SHA-256 (or, with a
+ *     warning, SHA-1) fingerprint must match; CA and name are not checked.
+ *   - conf.certcheck false: nothing is checked (the caller warns).
+ *   - else the chain must verify against conf.trust_file, or the system
+ *     trust store (loaded only here, only when TLS is used), with
+ *     conf.crl_file when given, and the certificate must match conf.host
+ *     (RFC 6125; IDN names compared as A-labels); a stapled OCSP response
+ *     that says "revoked" fails.
+ * SNI carries conf.host as an A-label (not for IP literals).
+ *
+ * Errors: ERR_TEMP for every handshake or verification failure (a TLS
+ * failure may be transient or an attack: never "delivered", never sent in
+ * clear), with a one-line reason ("certificate has expired", "certificate
+ * does not match host mail.example.org", "handshake failed: ..."); ERR_CONFIG
+ * for unusable configuration (bad priority string, unreadable trust file,
+ * bad fingerprint syntax, key without certificate); ERR_OS.
+ *
+ * Ownership: io_tls_close() ends the TLS session (a close_notify is sent,
+ * best effort) and frees it; the socket stays the caller's.
+ */
+#ifndef POSTIE_IO_TLS_H
+#define POSTIE_IO_TLS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "util/buf.h"
+#include "util/err.h"
+#include "util/log.h"
+
+struct io_tls_conf {
+	const char *host;		/* name to verify and send as SNI */
+	const char *trust_file;		/* PEM CAs; NULL: system store */
+	const char *crl_file;		/* PEM CRL or NULL */
+	const char *fingerprint;	/* "AA:BB:..." SHA-256 (32 bytes) or
+					 * SHA-1 (20 bytes); NULL: none */
+	bool certcheck;			/* false only when configured so */
+	const char *cert_file;		/* client certificate (PEM) or NULL */
+	const char *key_file;		/* its key (PEM) or NULL */
+	const char *priorities;		/* GnuTLS priority string or NULL */
+	const char *min_version;	/* "TLSv1.2", "TLSv1.3" or NULL */
+	int timeout_s;			/* handshake deadline */
+	struct log *log;		/* warnings (SHA-1 pin, certcheck off) */
+};
+
+struct io_tls_server_conf {
+	const char *cert_file;		/* PEM chain */
+	const char *key_file;		/* PEM key */
+	const char *client_ca_file;	/* request and verify client certs
+					 * against these CAs; NULL: none */
+	bool require_client_cert;
+	int timeout_s;
+};
+
+struct io_tls;
+
+/* Handshake as a client on the connected socket fd (non-blocking ok). */
+enum err_kind io_tls_client_start(int fd, const struct io_tls_conf *conf,
+    struct io_tls **out, struct err *e);
+/* Handshake as a server. */
+enum err_kind io_tls_server_start(int fd, const struct io_tls_server_conf *conf,
+    struct io_tls **out, struct err *e);
+
+/*
+ * Read/write like read(2)/write(2) on a non-blocking socket: bytes done,
+ * 0 for read at the peer's orderly close, -1 with errno EAGAIN when the
+ * socket is not ready (poll, then call again with the same arguments),
+ * -1 with another errno (EIO, ECONNRESET) for a failed session.
+ */
+ssize_t io_tls_read(struct io_tls *t, void *p, size_t n);
+ssize_t io_tls_write(struct io_tls *t, const void *p, size_t n);
+/* Decrypted bytes are buffered inside: read before polling the socket. */
+bool io_tls_pending(struct io_tls *t);
+
+/*
+ * One line for -v and the log: "TLSv1.3 TLS_AES_256_GCM_SHA384, peer
+ * CN=mail.example.org, SHA256 AB:CD:..."
+ */
+void io_tls_describe(struct io_tls *t, struct buf *out);
+/* "TLSv1.3" (static string). */
+const char *io_tls_version(struct io_tls *t);
+
+/*
+ * Channel binding data (RFC 5929 tls-unique, RFC 9266 tls-exporter) of
+ * this session: "tls-exporter" for TLS 1.3, "tls-unique" for TLS 1.2.
+ * *type gets the type's name (static).  ERR_UNAVAILABLE when none.
+ */
+enum err_kind io_tls_channel_binding(struct io_tls *t, const char **type,
+    struct buf *out, struct err *e);
+
+/* The client certificate was verified (server side, EXTERNAL); its
+ * subject DN in out. */
+bool io_tls_peer_verified(struct io_tls *t, struct buf *subject);
+
+void io_tls_close(struct io_tls *t);	/* t may be NULL */
+
+#endif
