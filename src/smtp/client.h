@@ -195,7 +195,9 @@ void smtp_client_tls_failed(struct smtp_client *c, const char *why);
  * or ERR_SOFTWARE when not ready (also while events of the previous
  * transaction are not all taken) or the txn is invalid (no recipient, a
  * path with CR/LF/<>/NUL, params with CR/LF, a command line over
- * SMTP_LINE_MAX).
+ * SMTP_LINE_MAX).  Once ERR_OK is returned the transaction is taken and
+ * every outcome, even a failure while queuing its commands, arrives as
+ * events.
  */
 enum err_kind smtp_client_mail(struct smtp_client *c,
     const struct smtp_client_txn *txn, struct err *e);

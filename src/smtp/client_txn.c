@@ -451,19 +451,24 @@ smtp_client_mail(struct smtp_client *c, const struct smtp_client_txn *txn,
 	if ((c->txn.rc = calloc(txn->nrcpt, sizeof(*c->txn.rc))) == NULL ||
 	    cl_pend_reserve(c, txn->nrcpt + 4) == -1)
 		return err_set(e, ERR_OS, "out of memory");
+	/*
+	 * From here the transaction is taken: a failure while queuing its
+	 * commands fails the session, and its recipients learn it through
+	 * events like any other failure, so ERR_OK is returned (reporting it
+	 * twice would invite the caller to free the txn the events name).
+	 */
 	c->txn.t = txn;
 	c->txn.pipelined = (c->caps.flags & SMTP_CAP_PIPELINING) != 0;
 	if (cl_send_cmd(c, CMD_MAIL, 0, "MAIL FROM:<%s>%s", txn->mail_from,
 	    txn->mail_params != NULL ? txn->mail_params : "") == -1)
-		return err_set(e, ERR_SOFTWARE, "%s", c->fail_text);
+		return ERR_OK;
 	/* RFC 2920: the whole envelope in one flight. */
 	for (i = 0; c->txn.pipelined && i < txn->nrcpt; i++)
 		send_rcpt(c, i);
 	if (c->txn.pipelined)
 		(void)cl_send_cmd(c, CMD_DATA, 0, "DATA");
-	if (cl_terminal(c))
-		return err_set(e, ERR_SOFTWARE, "%s", c->fail_text);
-	cl_set_state(c, ST_ENVELOPE);
+	if (!cl_terminal(c))
+		cl_set_state(c, ST_ENVELOPE);
 	return ERR_OK;
 }
 
