@@ -5,9 +5,11 @@
  */
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <netinet/in.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -513,27 +515,56 @@ open_message_log(struct job *j, struct err *e)
 	return ERR_OK;
 }
 
+/*
+ * Whether host names this machine: "localhost", 127.0.0.0/8 or ::1.  The
+ * only servers a password may reach without TLS (auth_plaintext).
+ */
+static bool
+host_is_local(const char *host)
+{
+	struct in_addr a4;
+	struct in6_addr a6;
+
+	if (strcasecmp(host, "localhost") == 0)
+		return true;
+	if (inet_pton(AF_INET, host, &a4) == 1)
+		return (ntohl(a4.s_addr) >> 24) == 127;
+	return inet_pton(AF_INET6, host, &a6) == 1 &&
+	    IN6_IS_ADDR_LOOPBACK(&a6);
+}
+
 static enum err_kind
 setup_auth(struct job *j, struct err *e)
 {
 	const char *auth = conf_parse_get(j->acct, CONF_AUTH);
+	const char *host = conf_parse_get(j->acct, CONF_HOST);
 	struct smtp_sasl_conf sc;
 
 	if (auth == NULL || strcmp(auth, "off") == 0)
 		return ERR_OK;
-	if (conf_load_password(j->acct, &j->password, e) != ERR_OK)
-		return e->kind;
 	memset(&sc, 0, sizeof(sc));
 	sc.mech = strcmp(auth, "on") == 0 ? NULL : auth;
 	sc.user = conf_parse_get(j->acct, CONF_USER);
 	sc.password = &j->password;
 	sc.allow_plaintext = conf_parse_bool(j->acct, CONF_AUTH_PLAINTEXT,
 	    false);
-	if (sc.user == NULL)
-		return err_set(e, ERR_CONFIG, "auth is on but no 'user' is set");
-	if (!secret_is_set(&j->password))
-		return err_set(e, ERR_CONFIG, "auth is on but no password is "
-		    "configured ('password' or 'passwordeval')");
+	sc.peer_local = host_is_local(host);
+	sc.host = host;
+	sc.port = (unsigned)conf_parse_num(j->acct, CONF_PORT, 0);
+	/* EXTERNAL proves who we are with the client certificate. */
+	if (sc.mech == NULL || strcmp(sc.mech, "EXTERNAL") != 0) {
+		if (sc.user == NULL)
+			return err_set(e, ERR_CONFIG,
+			    "auth is on but no 'user' is set");
+		/* A prompt only when a person is at the terminal. */
+		if (conf_load_password(j->acct, host, sc.user,
+		    isatty(STDIN_FILENO) == 1, &j->password, e) != ERR_OK)
+			return e->kind;
+		if (!secret_is_set(&j->password))
+			return err_set(e, ERR_CONFIG, "auth is on but no "
+			    "password is configured ('password', "
+			    "'passwordeval', ~/.netrc or a terminal)");
+	}
 	if ((j->sasl = smtp_sasl_new(&sc)) == NULL)
 		return err_set(e, ERR_OS, "out of memory");
 	return ERR_OK;
@@ -580,11 +611,104 @@ report(const struct job *j, const struct deliver_submit_result *res,
 			    j->rcpts.addrs[i], res->rcpt[i].text);
 }
 
+/* ---- TLS (issue 3) ------------------------------------------------- */
+
+/* File names of the TLS commands, "~/" expanded; owned by submit(). */
+struct tls_files {
+	char trust[PATH_MAX], crl[PATH_MAX], cert[PATH_MAX], key[PATH_MAX];
+};
+
+/*
+ * The value of k with a leading "~/" replaced by $HOME (as msmtp does),
+ * into out; NULL when unset.
+ */
+static const char *
+tls_file(const struct job *j, enum conf_key k, char *out, size_t outlen,
+    struct err *e)
+{
+	const char *v = conf_parse_get(j->acct, k), *home;
+	struct passwd *pw;
+
+	if (v == NULL || strncmp(v, "~/", 2) != 0)
+		return v;
+	home = getenv("HOME");
+	if ((home == NULL || home[0] == '\0') &&
+	    (pw = getpwuid(getuid())) != NULL)
+		home = pw->pw_dir;
+	if (home == NULL || home[0] == '\0') {
+		err_set(e, ERR_CONFIG, "%s %s: no home directory for ~",
+		    conf_parse_key_name(k), v);
+		return NULL;
+	}
+	if ((size_t)snprintf(out, outlen, "%s/%s", home, v + 2) >= outlen) {
+		err_set(e, ERR_CONFIG, "%s: file name too long",
+		    conf_parse_key_name(k));
+		return NULL;
+	}
+	return out;
+}
+
+/*
+ * req->tls, req->tls_conf and the default port from the account: `tls`
+ * off: plain on 25; on with tls_starttls (the default): STARTTLS on 587;
+ * tls_starttls off: implicit TLS on 465 (RFC 8314).  `tls_certcheck off`
+ * is said in the message log always, on stderr with -v only (cron stays
+ * silent).
+ */
+static enum err_kind
+setup_tls(struct job *j, struct deliver_submit_req *req,
+    struct tls_files *f, struct err *e)
+{
+	struct io_tls_conf *tc = &req->tls_conf;
+	const char *over = conf_parse_get(j->acct, CONF_TLS_HOST_OVERRIDE);
+
+	err_clear(e);
+	req->tls = SMTP_CLIENT_TLS_NONE;
+	if (!conf_parse_bool(j->acct, CONF_TLS, false))
+		return ERR_OK;
+	req->tls = conf_parse_bool(j->acct, CONF_TLS_STARTTLS, true) ?
+	    SMTP_CLIENT_TLS_STARTTLS : SMTP_CLIENT_TLS_IMPLICIT;
+	tc->host = over != NULL ? over : req->host;
+	tc->trust_file = tls_file(j, CONF_TLS_TRUST_FILE, f->trust,
+	    sizeof(f->trust), e);
+	tc->crl_file = tls_file(j, CONF_TLS_CRL_FILE, f->crl, sizeof(f->crl),
+	    e);
+	tc->cert_file = tls_file(j, CONF_TLS_CERT_FILE, f->cert,
+	    sizeof(f->cert), e);
+	tc->key_file = tls_file(j, CONF_TLS_KEY_FILE, f->key, sizeof(f->key),
+	    e);
+	if (e->kind != ERR_OK)
+		return e->kind;
+	tc->fingerprint = conf_parse_get(j->acct, CONF_TLS_FINGERPRINT);
+	tc->certcheck = conf_parse_bool(j->acct, CONF_TLS_CERTCHECK, true);
+	tc->priorities = conf_parse_get(j->acct, CONF_TLS_PRIORITIES);
+	tc->min_version = conf_parse_get(j->acct, CONF_TLS_MIN_VERSION);
+	tc->timeout_s = req->timeouts.command;
+	tc->log = &j->log;
+	if (!tc->certcheck && tc->fingerprint == NULL) {
+		log_msg(&j->mlog, LOG_WARNING, "tls_certcheck is off: the "
+		    "server's certificate is not checked");
+		log_msg(&j->log, LOG_WARNING, "warning: tls_certcheck is off: "
+		    "the server's certificate is not checked");
+	}
+	return ERR_OK;
+}
+
+static const char *
+default_port(enum smtp_client_tls tls)
+{
+	return tls == SMTP_CLIENT_TLS_IMPLICIT ? "465" :
+	    tls == SMTP_CLIENT_TLS_STARTTLS ? "587" : "25";
+}
+
+/* ---- end of TLS ----------------------------------------------------- */
+
 static enum err_kind
 submit(struct job *j, struct err *e)
 {
 	struct deliver_submit_req req;
 	struct deliver_submit_result res;
+	struct tls_files tls_files;
 	const char *port = conf_parse_get(j->acct, CONF_PORT);
 	long long timeout = conf_parse_num(j->acct, CONF_TIMEOUT, 0);
 	enum err_kind rc;
@@ -594,12 +718,13 @@ submit(struct job *j, struct err *e)
 		timeout = TIMEOUT_MAX;
 	memset(&req, 0, sizeof(req));
 	req.host = conf_parse_get(j->acct, CONF_HOST);
-	req.port = port != NULL ? port : "25";
 	io_session_timeouts_default(&req.timeouts);
 	if (timeout > 0)
 		io_session_timeouts_all(&req.timeouts, (int)timeout);
 	req.helo_name = j->helo;
-	req.tls = SMTP_CLIENT_TLS_NONE;
+	if (setup_tls(j, &req, &tls_files, e) != ERR_OK)	/* TLS */
+		return e->kind;
+	req.port = port != NULL ? port : default_port(req.tls);	/* TLS */
 	req.sasl = j->sasl;
 	req.mail_from = j->from;
 	req.rcpts = (const char *const *)j->rcpts.addrs;

@@ -8,20 +8,25 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <pwd.h>
+#include <readpassphrase.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "conf/load.h"
+#include "conf/netrc.h"
 #include "util/buf.h"
 
 #define PWEVAL_KEEP 4096		/* bytes of passwordeval output kept */
 #define PWEVAL_DRAIN (1u << 20)		/* bytes read before giving up */
+#define NETRC_MAX (1u << 20)		/* a netrc file's size cap */
+#define NETRC_SYSTEM "/etc/netrc"
+#define PROMPT_MAX 1024			/* longest password typed at a prompt */
 
 /* ---- files ------------------------------------------------------------- */
 
-/* Read all of fd into b (capped at CONF_TEXT_MAX + 1, so "too big" shows). */
+/* Read all of fd into b (whose max is the file cap + 1, so "too big" shows). */
 static enum err_kind
 read_all(int fd, const char *path, struct buf *b, struct err *e)
 {
@@ -39,8 +44,8 @@ read_all(int fd, const char *path, struct buf *b, struct err *e)
 			break;
 		if (buf_append(b, chunk, (size_t)n) == -1) {
 			explicit_bzero(chunk, sizeof(chunk));
-			return err_set(e, ERR_CONFIG, "%s: larger than %u bytes",
-			    path, (unsigned)CONF_TEXT_MAX);
+			return err_set(e, ERR_CONFIG, "%s: larger than %zu bytes",
+			    path, b->max - 1);
 		}
 	}
 	explicit_bzero(chunk, sizeof(chunk));
@@ -138,13 +143,27 @@ conf_load_file(struct conf *c, const char *path, bool required,
 	return load(c, path, required, false, e);
 }
 
+/* $HOME, else the password database's; NULL if none.  Borrowed. */
+static const char *
+home_dir(void)
+{
+	const char *home = getenv("HOME");
+	struct passwd *pw;
+
+	if (home != NULL && home[0] != '\0')
+		return home;
+	pw = getpwuid(getuid());
+	if (pw == NULL || pw->pw_dir == NULL || pw->pw_dir[0] == '\0')
+		return NULL;
+	return pw->pw_dir;
+}
+
 /* $XDG_CONFIG_HOME/postie/config or ~/.config/postie/config; "" if none. */
 static enum err_kind
 user_default(char *out, size_t size, struct err *e)
 {
 	const char *xdg = getenv("XDG_CONFIG_HOME");
-	const char *home = getenv("HOME");
-	struct passwd *pw;
+	const char *home;
 	int n;
 
 	out[0] = '\0';
@@ -152,11 +171,7 @@ user_default(char *out, size_t size, struct err *e)
 	if (xdg != NULL && xdg[0] == '/')
 		n = snprintf(out, size, "%s/postie/config", xdg);
 	else {
-		if (home == NULL || home[0] == '\0') {
-			pw = getpwuid(getuid());
-			home = pw != NULL ? pw->pw_dir : NULL;
-		}
-		if (home == NULL || home[0] == '\0')
+		if ((home = home_dir()) == NULL)
 			return ERR_OK;
 		n = snprintf(out, size, "%s/.config/postie/config", home);
 	}
@@ -304,11 +319,127 @@ run_eval(const char *cmd, struct secret *pw, struct err *e)
 	return rc;
 }
 
+/* ---- netrc and prompt -------------------------------------------------- */
+
+/* Open a netrc file; *fd -1 when it is absent (or, !mine, unreadable). */
+static enum err_kind
+open_netrc(const char *path, bool mine, int *fd, struct err *e)
+{
+	/* O_NONBLOCK: a FIFO must not hang us before the S_ISREG check. */
+	*fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (*fd != -1)
+		return ERR_OK;
+	/* /etc/netrc is often root's alone: then it is not for us. */
+	if (errno == ENOENT || errno == ENOTDIR || (errno == EACCES && !mine))
+		return ERR_OK;
+	if (errno == EACCES)
+		return err_set(e, ERR_NOPERM, "%s: %s", path, strerror(errno));
+	return err_set(e, ERR_OS, "%s: %s", path, strerror(errno));
+}
+
+/*
+ * Look host and user up in the netrc file at path; *pw set (and *found)
+ * on a match.  mine: the user's own file, whose password is refused when
+ * group or others may read the file, as ftp(1) does.
+ */
+static enum err_kind
+netrc_file(const char *path, bool mine, const char *host, const char *user,
+    struct secret *pw, bool *found, struct err *e)
+{
+	struct secret got;
+	struct buf b;
+	struct stat st;
+	enum err_kind rc = ERR_OK;
+	int fd;
+
+	*found = false;
+	if ((rc = open_netrc(path, mine, &fd, e)) != ERR_OK || fd == -1)
+		return rc;
+	if (fstat(fd, &st) == -1)
+		rc = err_set(e, ERR_OS, "%s: %s", path, strerror(errno));
+	else if (!S_ISREG(st.st_mode))
+		rc = err_set(e, ERR_CONFIG, "%s: not a regular file", path);
+	else if (st.st_size > (off_t)NETRC_MAX)
+		rc = err_set(e, ERR_CONFIG, "%s: larger than %u bytes", path,
+		    (unsigned)NETRC_MAX);
+	buf_init(&b, (size_t)NETRC_MAX + 1);
+	secret_init(&got);
+	if (rc == ERR_OK)
+		rc = read_all(fd, path, &b, e);
+	close(fd);
+	if (rc == ERR_OK)
+		rc = conf_netrc_lookup(buf_str(&b), b.len, path, host, user,
+		    &got, e);
+	buf_wipe_free(&b);
+	if (rc == ERR_OK && secret_is_set(&got) && mine &&
+	    (st.st_mode & (S_IRGRP | S_IROTH)))
+		rc = err_set(e, ERR_CONFIG, "%s: contains passwords but is "
+		    "readable by others (chmod 600 %s)", path, path);
+	if (rc == ERR_OK && secret_is_set(&got)) {
+		secret_free(pw);
+		*pw = got;
+		*found = true;
+	} else
+		secret_free(&got);
+	return rc;
+}
+
+/* ~/.netrc, then sys_netrc. */
+static enum err_kind
+netrc_both(const char *sys_netrc, const char *host, const char *user,
+    struct secret *pw, bool *found, struct err *e)
+{
+	char path[PATH_MAX];
+	const char *home = home_dir();
+	enum err_kind rc;
+	int n;
+
+	if (home != NULL) {
+		n = snprintf(path, sizeof(path), "%s/.netrc", home);
+		if (n < 0 || (size_t)n >= sizeof(path))
+			return err_set(e, ERR_CONFIG, "~/.netrc: path too "
+			    "long");
+		if ((rc = netrc_file(path, true, host, user, pw, found, e)) !=
+		    ERR_OK || *found)
+			return rc;
+	}
+	return netrc_file(sys_netrc, false, host, user, pw, found, e);
+}
+
+/*
+ * Ask on the terminal.  readpassphrase(3) opens /dev/tty itself and, with
+ * RPP_REQUIRE_TTY, fails with ENOTTY when there is none: nothing found.
+ */
+static enum err_kind
+prompt(const char *host, const char *user, struct secret *pw, struct err *e)
+{
+	char q[512], in[PROMPT_MAX + 1];
+	enum err_kind rc = ERR_OK;
+	size_t i;
+
+	(void)snprintf(q, sizeof(q), "password for %s at %s: ", user, host);
+	/* The prompt goes to a terminal: no control bytes from the config. */
+	for (i = 0; q[i] != '\0'; i++)
+		if ((unsigned char)q[i] < 0x20 || q[i] == 0x7f)
+			q[i] = '?';
+	if (readpassphrase(q, in, sizeof(in), RPP_REQUIRE_TTY) == NULL) {
+		if (errno != ENOTTY)
+			rc = err_set(e, ERR_IO, "password prompt: %s",
+			    strerror(errno));
+	} else if (secret_set(pw, in, strlen(in)) == -1)
+		rc = err_set(e, ERR_OS, "password prompt: out of memory");
+	explicit_bzero(in, sizeof(in));
+	return rc;
+}
+
 enum err_kind
-conf_load_password(const struct conf_account *a, struct secret *pw,
-    struct err *e)
+conf_load_password_with(const struct conf_account *a, const char *host,
+    const char *user, bool may_prompt, const char *sys_netrc,
+    struct secret *pw, struct err *e)
 {
 	const char *v;
+	enum err_kind rc;
+	bool found;
 
 	if ((v = conf_parse_get(a, CONF_PASSWORD)) != NULL) {
 		if (secret_set(pw, v, strlen(v)) == -1)
@@ -317,5 +448,21 @@ conf_load_password(const struct conf_account *a, struct secret *pw,
 	}
 	if ((v = conf_parse_get(a, CONF_PASSWORDEVAL)) != NULL)
 		return run_eval(v, pw, e);
+	if (host == NULL || host[0] == '\0' || user == NULL ||
+	    user[0] == '\0')
+		return ERR_OK;
+	if ((rc = netrc_both(sys_netrc, host, user, pw, &found, e)) !=
+	    ERR_OK || found)
+		return rc;
+	if (may_prompt)
+		return prompt(host, user, pw, e);
 	return ERR_OK;
+}
+
+enum err_kind
+conf_load_password(const struct conf_account *a, const char *host,
+    const char *user, bool may_prompt, struct secret *pw, struct err *e)
+{
+	return conf_load_password_with(a, host, user, may_prompt,
+	    NETRC_SYSTEM, pw, e);
 }

@@ -12,8 +12,13 @@
  * one) wins; `default` matches any host, and only when no machine entry
  * did.
  *
- * Errors: ERR_CONFIG ("FILE:LINE: why") for an unterminated quote or a
- * keyword without its value; ERR_OS on ENOMEM.
+ * The lookup stops at the first machine entry that matches.  A NULL user
+ * matches only entries without a login; an entry without a password never
+ * matches.  Unknown words are skipped (as curl does); `#` is not a comment.
+ *
+ * Errors: ERR_CONFIG ("FILE:LINE: why") for an unterminated quote, a
+ * keyword without its value, a NUL byte, or a token over 4096 bytes;
+ * ERR_OS on ENOMEM.
  */
 #ifndef POSTIE_CONF_NETRC_H
 #define POSTIE_CONF_NETRC_H

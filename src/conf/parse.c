@@ -2,6 +2,7 @@
 
 #include <sys/types.h>
 
+#include <ctype.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -44,17 +45,17 @@ static const struct command commands[] = {
 	{ "logfile", CONF_LOGFILE, CONF_T_STRING, true },
 	{ "syslog", CONF_SYSLOG, CONF_T_SYSLOG, true },
 	{ "auth_plaintext", CONF_AUTH_PLAINTEXT, CONF_T_BOOL, true },
-	{ "tls", CONF_TLS, CONF_T_BOOL, false },
-	{ "tls_starttls", CONF_TLS_STARTTLS, CONF_T_BOOL, false },
-	{ "tls_trust_file", CONF_TLS_TRUST_FILE, CONF_T_STRING, false },
-	{ "tls_crl_file", CONF_TLS_CRL_FILE, CONF_T_STRING, false },
-	{ "tls_fingerprint", CONF_TLS_FINGERPRINT, CONF_T_STRING, false },
-	{ "tls_key_file", CONF_TLS_KEY_FILE, CONF_T_STRING, false },
-	{ "tls_cert_file", CONF_TLS_CERT_FILE, CONF_T_STRING, false },
-	{ "tls_certcheck", CONF_TLS_CERTCHECK, CONF_T_BOOL, false },
-	{ "tls_priorities", CONF_TLS_PRIORITIES, CONF_T_STRING, false },
-	{ "tls_host_override", CONF_TLS_HOST_OVERRIDE, CONF_T_STRING, false },
-	{ "tls_min_version", CONF_TLS_MIN_VERSION, CONF_T_STRING, false },
+	{ "tls", CONF_TLS, CONF_T_BOOL, true },
+	{ "tls_starttls", CONF_TLS_STARTTLS, CONF_T_BOOL, true },
+	{ "tls_trust_file", CONF_TLS_TRUST_FILE, CONF_T_STRING, true },
+	{ "tls_crl_file", CONF_TLS_CRL_FILE, CONF_T_STRING, true },
+	{ "tls_fingerprint", CONF_TLS_FINGERPRINT, CONF_T_STRING, true },
+	{ "tls_key_file", CONF_TLS_KEY_FILE, CONF_T_STRING, true },
+	{ "tls_cert_file", CONF_TLS_CERT_FILE, CONF_T_STRING, true },
+	{ "tls_certcheck", CONF_TLS_CERTCHECK, CONF_T_BOOL, true },
+	{ "tls_priorities", CONF_TLS_PRIORITIES, CONF_T_STRING, true },
+	{ "tls_host_override", CONF_TLS_HOST_OVERRIDE, CONF_T_STRING, true },
+	{ "tls_min_version", CONF_TLS_MIN_VERSION, CONF_T_STRING, true },
 	{ "protocol", KEY_NONE, CONF_T_STRING, false },
 	{ "auto_from", KEY_NONE, CONF_T_STRING, false },
 	{ "maildomain", KEY_NONE, CONF_T_STRING, false },
@@ -85,8 +86,14 @@ static const struct command commands[] = {
 
 /* SASL mechanisms msmtp knows and postie does not implement yet. */
 static const char *const auth_later[] = {
-	"scram-sha-1", "scram-sha-256", "cram-md5", "xoauth2", "oauthbearer",
-	"external", "gssapi", "ntlm",
+	"gssapi", "ntlm",
+};
+
+/* SASL mechanisms postie implements (smtp/sasl.h), besides "on". */
+static const char *const auth_mechs[] = {
+	"plain", "login", "cram-md5", "scram-sha-1", "scram-sha-256",
+	"scram-sha-1-plus", "scram-sha-256-plus", "xoauth2", "oauthbearer",
+	"external",
 };
 
 /* msmtp's syslog facilities. */
@@ -321,7 +328,8 @@ check_auth(struct parser *p, char *arg, const char **out)
 		*out = arg[0] == '\0' ? "on" : arg;
 		return ERR_OK;
 	}
-	if (strcasecmp(arg, "plain") == 0 || strcasecmp(arg, "login") == 0) {
+	if (in_list(arg, auth_mechs, sizeof(auth_mechs) / sizeof(*auth_mechs),
+	    true)) {
 		for (i = 0; arg[i] != '\0'; i++)
 			if (arg[i] >= 'a' && arg[i] <= 'z')
 				arg[i] = (char)(arg[i] - 'a' + 'A');
@@ -397,6 +405,48 @@ check_value(struct parser *p, const struct command *cmd, char *arg,
 	return err_set(p->e, ERR_SOFTWARE, "conf: bad type %d", cmd->type);
 }
 
+/* Hex pairs, all separated by ':' or none, of 20 (SHA-1) or 32 bytes. */
+static bool
+fingerprint_ok(const char *s)
+{
+	size_t n = 0, len = strlen(s), i;
+	bool colons = len > 2 && s[2] == ':';
+
+	for (i = 0; i < len; ) {
+		if (!isxdigit((unsigned char)s[i]) ||
+		    !isxdigit((unsigned char)s[i + 1]))
+			return false;
+		i += 2;
+		n++;
+		if (i == len)
+			break;
+		if (colons && s[i] != ':')
+			return false;
+		if (colons)
+			i++;
+		if (colons && i == len)
+			return false;
+	}
+	return n == 20 || n == 32;
+}
+
+/* Values of the TLS commands that io/tls would refuse at connect time. */
+static enum err_kind
+check_tls(struct parser *p, const struct command *cmd, const char *v)
+{
+	if (v[0] == '\0')
+		return ERR_OK;
+	if (cmd->key == CONF_TLS_FINGERPRINT && !fingerprint_ok(v))
+		return perr(p, "tls_fingerprint: expected the SHA-256 (32 "
+		    "bytes) or SHA-1 (20 bytes) fingerprint in hex, as "
+		    "AB:CD:..., got '%s'", v);
+	if (cmd->key == CONF_TLS_MIN_VERSION && strcmp(v, "TLSv1.2") != 0 &&
+	    strcmp(v, "TLSv1.3") != 0)
+		return perr(p, "tls_min_version: expected TLSv1.2 or TLSv1.3, "
+		    "got '%s'", v);
+	return ERR_OK;
+}
+
 static const struct command *
 find_command(const char *name, size_t n)
 {
@@ -423,14 +473,10 @@ do_setting(struct parser *p, const char *name, size_t n, char *arg)
 		return perr(p, "'%s' is not supported yet", cmd->name);
 	if ((rc = check_value(p, cmd, arg, &v)) != ERR_OK)
 		return rc;
-	if (!cmd->implemented) {
-		/* TLS is always off for now, so these are harmless. */
-		if (cmd->key == CONF_TLS_STARTTLS)
-			return ERR_OK;
-		if (cmd->key != CONF_TLS || strcmp(v, "off") != 0)
-			return perr(p, "'%s' is not supported yet",
-			    cmd->name);
-	}
+	if (!cmd->implemented)
+		return perr(p, "'%s' is not supported yet", cmd->name);
+	if ((rc = check_tls(p, cmd, v)) != ERR_OK)
+		return rc;
 	if (account_set(p->cur, cmd->key, v, p->file, p->line) == -1)
 		return nomem(p);
 	return ERR_OK;

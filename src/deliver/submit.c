@@ -1,5 +1,8 @@
 #include "config.h"
 
+#include <sys/types.h>
+#include <sys/socket.h>
+
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -7,6 +10,8 @@
 #include "deliver/submit.h"
 #include "dns/resolve.h"
 #include "io/net.h"
+#include "io/tls.h"
+#include "smtp/sasl.h"
 
 #define FLUSH_AT (256u << 10)	/* write body data out past this much */
 
@@ -16,6 +21,8 @@ struct run {
 	struct io_session s;
 	struct smtp_client *c;
 	bool started, finished;
+	bool tls_up;		/* the handshake succeeded */
+	enum err_kind tls_kind;	/* why it failed, ERR_OK when it did not */
 	char params[64];	/* MAIL FROM parameters */
 };
 
@@ -195,6 +202,108 @@ start_txn(struct run *r, struct smtp_client_txn *txn)
 	}
 }
 
+/* ---- TLS ------------------------------------------------------------ */
+
+#define CB_MAX 1024		/* channel binding data: 32 to 64 bytes */
+#define HANDSHAKE_PREFIX "handshake failed: "
+
+/* io_tls's reason without its "handshake failed: ", which the engine
+ * and tls_fail_text() say themselves. */
+static const char *
+tls_reason(const char *msg)
+{
+	size_t n = strlen(HANDSHAKE_PREFIX);
+
+	return strncmp(msg, HANDSHAKE_PREFIX, n) == 0 ? msg + n : msg;
+}
+
+/* -v: what the session is; AUTH: the channel binding (RFC 9266). */
+static enum err_kind
+tls_ready(struct run *r, struct err *e)
+{
+	struct buf b;
+	const char *type;
+	enum err_kind rc = ERR_OK;
+
+	r->tls_up = true;
+	if (r->req->trace) {
+		buf_init(&b, 1024);
+		io_tls_describe(r->s.tls, &b);
+		log_msg(r->req->log, LOG_INFO, "--- TLS: %s", buf_str(&b));
+		buf_free(&b);
+	}
+	if (r->req->sasl == NULL)
+		return ERR_OK;
+	buf_init(&b, CB_MAX);
+	/* No binding (ERR_UNAVAILABLE): the -PLUS mechanisms are not
+	 * offered to the server, nothing else changes. */
+	if (io_tls_channel_binding(r->s.tls, &type, &b, e) == ERR_OK)
+		rc = smtp_sasl_set_channel_binding(r->req->sasl, type, b.data,
+		    b.len, e);
+	buf_wipe_free(&b);
+	return rc;
+}
+
+/*
+ * SMTP_CLIENT_EV_NEED_TLS: the 220 to STARTTLS is in.  The engine has
+ * seen every byte read so far and fails on bytes after the 220
+ * (CVE-2021-22947); a byte already waiting on the socket came in a later
+ * segment, before our ClientHello: the same attack.
+ */
+static void
+start_tls(struct run *r)
+{
+	struct err e;
+	char c;
+
+	if (recv(r->s.fd, &c, 1, MSG_PEEK | MSG_DONTWAIT) > 0) {
+		smtp_client_tls_failed(r->c, "server sent data after its "
+		    "STARTTLS reply");
+		return;
+	}
+	if (io_session_start_tls_client(&r->s, &r->req->tls_conf, &e) !=
+	    ERR_OK) {
+		r->tls_kind = e.kind;
+		smtp_client_tls_failed(r->c, tls_reason(e.msg));
+		return;
+	}
+	if (tls_ready(r, &e) != ERR_OK) {
+		r->tls_kind = e.kind;
+		smtp_client_abort(r->c, e.msg);
+		return;
+	}
+	smtp_client_tls_started(r->c);
+}
+
+/*
+ * The session failed.  With TLS required and not up yet, nothing the
+ * server said can be trusted (RFC 3207 6): even a protocol error may be
+ * an attacker's, and a retry may work: temporary.  Unusable TLS
+ * configuration stays what it is.
+ */
+static void
+on_failed(struct run *r, const struct smtp_client_event *ev)
+{
+	struct deliver_submit_result *res = r->res;
+	enum smtp_client_outcome outcome = ev->outcome;
+	enum err_kind kind = ev->err;
+
+	if (r->req->tls == SMTP_CLIENT_TLS_STARTTLS && !r->tls_up &&
+	    kind == ERR_PROTOCOL) {
+		kind = ERR_TEMP;
+		outcome = SMTP_CLIENT_TEMP;
+	}
+	if (r->tls_kind != ERR_OK && r->tls_kind != ERR_TEMP) {
+		kind = r->tls_kind;
+		outcome = SMTP_CLIENT_PERM;
+	}
+	res->session_err = kind;
+	strlcpy(res->session_text, ev->text != NULL ? ev->text : "",
+	    sizeof(res->session_text));
+	fail_all(res, outcome, ev->reply, ev->text);
+	r->finished = true;
+}
+
 static void
 on_event(struct run *r, const struct smtp_client_event *ev,
     struct smtp_client_txn *txn)
@@ -209,7 +318,7 @@ on_event(struct run *r, const struct smtp_client_event *ev,
 			smtp_client_quit(r->c);
 		break;
 	case SMTP_CLIENT_EV_NEED_TLS:
-		smtp_client_tls_failed(r->c, "TLS is not supported yet");
+		start_tls(r);
 		break;
 	case SMTP_CLIENT_EV_NEED_BODY:
 		send_body(r);
@@ -220,11 +329,7 @@ on_event(struct run *r, const struct smtp_client_event *ev,
 			    ev->reply, ev->text);
 		break;
 	case SMTP_CLIENT_EV_FAILED:
-		res->session_err = ev->err;
-		strlcpy(res->session_text, ev->text != NULL ? ev->text : "",
-		    sizeof(res->session_text));
-		fail_all(res, ev->outcome, ev->reply, ev->text);
-		r->finished = true;
+		on_failed(r, ev);
 		break;
 	case SMTP_CLIENT_EV_DONE:
 		r->finished = true;
@@ -300,6 +405,20 @@ connect_host(const struct deliver_submit_req *req,
 	return ERR_OK;
 }
 
+/* RFC 8314 3.3: TLS first, before the greeting is read. */
+static enum err_kind
+implicit_tls(struct run *r, struct err *e)
+{
+	char why[ERR_MSG_MAX];
+
+	if (io_session_start_tls_client(&r->s, &r->req->tls_conf, e) !=
+	    ERR_OK) {
+		strlcpy(why, tls_reason(e->msg), sizeof(why));
+		return err_set(e, e->kind, "TLS handshake failed: %s", why);
+	}
+	return tls_ready(r, e);
+}
+
 enum err_kind
 deliver_submit_run(const struct deliver_submit_req *req,
     struct deliver_submit_result *res, struct err *e)
@@ -320,6 +439,11 @@ deliver_submit_run(const struct deliver_submit_req *req,
 	r.req = req;
 	r.res = res;
 	io_session_init(&r.s, fd, &req->timeouts, req->log);
+	if (req->tls == SMTP_CLIENT_TLS_IMPLICIT &&
+	    (rc = implicit_tls(&r, e)) != ERR_OK) {
+		io_session_close(&r.s);
+		return session_fail(res, rc, e, e);
+	}
 	memset(&cc, 0, sizeof(cc));
 	cc.helo_name = req->helo_name;
 	cc.tls = req->tls;

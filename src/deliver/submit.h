@@ -13,6 +13,15 @@
  * BODY=8BITMIME when the message has 8-bit bytes or -B 8BITMIME was given
  * and the server offers 8BITMIME (BODY=7BIT for -B 7BIT).
  *
+ * TLS (req->tls): implicit TLS shakes hands right after connect, before
+ * the greeting is read; STARTTLS shakes hands when the engine asks
+ * (SMTP_CLIENT_EV_NEED_TLS), then hands the channel binding to
+ * req->sasl.  A TLS failure, and anything that goes wrong before TLS is
+ * up when it is required, is ERR_TEMP (RFC 3207 6: it may be an
+ * attacker's doing), except unusable TLS configuration (ERR_CONFIG).
+ * Nothing but EHLO, STARTTLS and QUIT is sent before TLS is up.  With
+ * req->trace the session is described at LOG_INFO ("--- TLS: ...").
+ *
  * Without a queue (this issue), a recipient that gets a 4xx must not let
  * the others receive the message alone (a retry of the whole message would
  * duplicate it for them), so the transaction is abandoned in that case.
@@ -35,6 +44,7 @@
 #include "deliver/input.h"
 #include "io/net.h"
 #include "io/session.h"
+#include "io/tls.h"
 #include "smtp/client.h"
 #include "util/err.h"
 #include "util/log.h"
@@ -47,6 +57,7 @@ struct deliver_submit_req {
 	struct io_session_timeouts timeouts;
 	const char *helo_name;
 	enum smtp_client_tls tls;
+	struct io_tls_conf tls_conf;	/* used when tls != ..._TLS_NONE */
 	struct smtp_sasl *sasl;		/* NULL: no AUTH */
 	const char *mail_from;		/* "" for the null sender */
 	const char *const *rcpts;

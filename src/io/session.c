@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "io/session.h"
+#include "io/tls.h"
 
 /*
  * SIGPIPE: writes go through send(MSG_NOSIGNAL) where the system has it,
@@ -64,6 +65,8 @@ io_session_init(struct io_session *s, int fd,
 void
 io_session_close(struct io_session *s)
 {
+	io_tls_close(s->tls);	/* close_notify before the socket goes */
+	s->tls = NULL;
 	if (s->fd != -1)
 		close(s->fd);
 	s->fd = -1;
@@ -78,6 +81,8 @@ io_session_close(struct io_session *s)
 static ssize_t
 sock_read(struct io_session *s, void *p, size_t n)
 {
+	if (s->tls != NULL)
+		return io_tls_read(s->tls, p, n);
 	return read(s->fd, p, n);
 }
 
@@ -86,6 +91,8 @@ sock_write(struct io_session *s, const void *p, size_t n)
 {
 	ssize_t rc;
 
+	if (s->tls != NULL)
+		return io_tls_write(s->tls, p, n);
 	rc = send(s->fd, p, n, SESSION_SEND_FLAGS);
 	if (rc == -1 && errno == ENOTSOCK)
 		rc = write(s->fd, p, n);
@@ -156,6 +163,28 @@ sock_err_kind(int err)
 	}
 }
 
+/*
+ * What to poll for after EAGAIN: a TLS stream may need to write to read
+ * (a key update) or to read to write (gnutls_record_get_direction).
+ */
+static short
+blocked_on(struct io_session *s, short plain)
+{
+	if (s->tls == NULL)
+		return plain;
+	return io_tls_wants_write(s->tls) ? POLLOUT : POLLIN;
+}
+
+/* "read: Connection reset by peer", or the TLS layer's reason. */
+static enum err_kind
+io_fail(struct io_session *s, const char *what, int err, struct err *e)
+{
+	if (s->tls != NULL)
+		return err_set(e, ERR_TEMP, "TLS %s: %s", what,
+		    io_tls_error(s->tls));
+	return err_set(e, sock_err_kind(err), "%s: %s", what, strerror(err));
+}
+
 /* Write until n bytes are out; *done counts what left. */
 static enum err_kind
 write_all(struct io_session *s, const char *p, size_t n, size_t *done,
@@ -173,10 +202,9 @@ write_all(struct io_session *s, const char *p, size_t n, size_t *done,
 		if (rc == -1 && errno == EINTR)
 			continue;
 		if (rc == -1 && errno != EAGAIN && errno != EWOULDBLOCK)
-			return err_set(e, sock_err_kind(errno), "write: %s",
-			    strerror(errno));
+			return io_fail(s, "write", errno, e);
 		/* EAGAIN (or a 0 write): wait until the kernel takes more. */
-		w = wait_fd(s, POLLOUT, timeout_s);
+		w = wait_fd(s, blocked_on(s, POLLOUT), timeout_s);
 		if (w == 0)
 			return err_set(e, ERR_TEMP, "timeout after %d s "
 			    "writing", timeout_s);
@@ -211,12 +239,14 @@ read_once(struct io_session *s, void *p, size_t cap, size_t *got,
     int timeout_s, bool *timed_out, struct err *e)
 {
 	ssize_t rc;
+	short events = POLLIN;
 	int w;
 
 	*got = 0;
 	*timed_out = false;
 	for (;;) {
-		w = wait_fd(s, POLLIN, timeout_s);
+		/* Bytes TLS has decrypted already are not on the socket. */
+		w = io_tls_pending(s->tls) ? 1 : wait_fd(s, events, timeout_s);
 		if (w == 0) {
 			*timed_out = true;
 			return err_set(e, ERR_TEMP, "timeout after %d s",
@@ -227,11 +257,13 @@ read_once(struct io_session *s, void *p, size_t cap, size_t *got,
 		rc = sock_read(s, p, cap);
 		if (rc >= 0)
 			break;
-		/* EAGAIN after poll said ready: a spurious wakeup, wait on. */
-		if (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK)
+		/* EAGAIN after poll said ready: a spurious wakeup, or a
+		 * partial TLS record: wait on. */
+		if (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK) {
+			events = blocked_on(s, POLLIN);
 			continue;
-		return err_set(e, sock_err_kind(errno), "read: %s",
-		    strerror(errno));
+		}
+		return io_fail(s, "read", errno, e);
 	}
 	*got = (size_t)rc;
 	s->bytes_in += (unsigned long long)rc;
@@ -395,4 +427,24 @@ io_session_pump_server(struct io_session *s, struct smtp_server *srv,
 	else
 		smtp_server_feed(srv, chunk, got);
 	return ERR_OK;
+}
+
+/* ---- TLS ------------------------------------------------------------ */
+
+enum err_kind
+io_session_start_tls_client(struct io_session *s,
+    const struct io_tls_conf *conf, struct err *e)
+{
+	if (s->tls != NULL)
+		return err_set(e, ERR_SOFTWARE, "TLS is already on");
+	return io_tls_client_start(s->fd, conf, &s->tls, e);
+}
+
+enum err_kind
+io_session_start_tls_server(struct io_session *s,
+    const struct io_tls_server_conf *conf, struct err *e)
+{
+	if (s->tls != NULL)
+		return err_set(e, ERR_SOFTWARE, "TLS is already on");
+	return io_tls_server_start(s->fd, conf, &s->tls, e);
 }

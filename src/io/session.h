@@ -1,13 +1,14 @@
 /*
  * io_session: the poll() driver that pumps an SMTP engine (client or
- * server) over a socket, or later over a TLS stream (the seam: s->tls).
+ * server) over a socket or a TLS stream (s->tls, io/tls.h).
  *
  * It is the only code that turns engine output into system calls:
  * everything an engine has queued leaves in one write() where the kernel
  * takes it whole, and reads wait with the timeout that fits what the
  * engine is waiting for (RFC 5321 4.5.3.2).
  *
- * Errors: ERR_TEMP (timeout, connection reset: the engine has been told
+ * Errors: ERR_TEMP (timeout, connection reset, a failed TLS record
+ * ("TLS read: received alert: ..."): the engine has been told
  * with *_eof() and will report it as events), ERR_OS.
  */
 #ifndef POSTIE_IO_SESSION_H
@@ -37,7 +38,9 @@ void io_session_timeouts_default(struct io_session_timeouts *t);
 /* Every timeout set to seconds (msmtp's single `timeout` command). */
 void io_session_timeouts_all(struct io_session_timeouts *t, int seconds);
 
-struct io_tls;	/* io/tls.h (TLS issue): the encrypted stream, when on */
+struct io_tls;		/* io/tls.h: the encrypted stream, when on */
+struct io_tls_conf;
+struct io_tls_server_conf;
 
 struct io_session {
 	int fd;
@@ -86,5 +89,19 @@ enum err_kind io_session_pump_server(struct io_session *s,
 /* Write what the server engine has queued now (e.g. before a close). */
 enum err_kind io_session_flush_server(struct io_session *s,
     struct smtp_server *srv, struct err *e);
+
+/*
+ * Run the TLS handshake on s->fd (io/tls.h) and, on success, set s->tls:
+ * every later read and write of the session is encrypted, and
+ * io_session_close() ends TLS before closing the socket.  Call it only
+ * when the engine has nothing buffered to send and the peer nothing
+ * unread (right after connect or accept, or at the STARTTLS events).
+ * Errors: those of io_tls_client_start / io_tls_server_start;
+ * ERR_SOFTWARE when TLS is already on.
+ */
+enum err_kind io_session_start_tls_client(struct io_session *s,
+    const struct io_tls_conf *conf, struct err *e);
+enum err_kind io_session_start_tls_server(struct io_session *s,
+    const struct io_tls_server_conf *conf, struct err *e);
 
 #endif

@@ -23,6 +23,8 @@
  * for unusable configuration (bad priority string, unreadable trust file,
  * bad fingerprint syntax, key without certificate); ERR_OS.
  *
+ * The socket is put in non-blocking mode (the session driver polls).
+ *
  * Ownership: io_tls_close() ends the TLS session (a close_notify is sent,
  * best effort) and frees it; the socket stays the caller's.
  */
@@ -58,6 +60,9 @@ struct io_tls_server_conf {
 	const char *client_ca_file;	/* request and verify client certs
 					 * against these CAs; NULL: none */
 	bool require_client_cert;
+	const char *priorities;		/* GnuTLS priority string or NULL
+					 * ("NORMAL"); tests use it to offer
+					 * one TLS version only */
 	int timeout_s;
 };
 
@@ -80,6 +85,18 @@ ssize_t io_tls_read(struct io_tls *t, void *p, size_t n);
 ssize_t io_tls_write(struct io_tls *t, const void *p, size_t n);
 /* Decrypted bytes are buffered inside: read before polling the socket. */
 bool io_tls_pending(struct io_tls *t);
+/*
+ * After -1/EAGAIN from io_tls_read or io_tls_write: true when GnuTLS
+ * was blocked writing (poll for POLLOUT), false when reading (POLLIN).
+ * A read may need to write (TLS 1.3 key update) and the reverse.
+ */
+bool io_tls_wants_write(struct io_tls *t);
+/*
+ * Why the last io_tls_read/io_tls_write failed with an errno other than
+ * EAGAIN, one line ("received alert: Certificate is required").
+ * Borrowed, valid until the next call on t.
+ */
+const char *io_tls_error(struct io_tls *t);
 
 /*
  * One line for -v and the log: "TLSv1.3 TLS_AES_256_GCM_SHA384, peer

@@ -132,8 +132,40 @@ pend_clear(struct smtp_client *c)
 }
 
 /*
+ * Room for n more bytes in the output without realloc(): realloc() may
+ * move the bytes and free the old block unwiped, which would leave a
+ * copy of an AUTH payload on the heap.  So the output moves itself, and
+ * wipes the old block (buf_wipe_free).  -1 when full or out of memory.
+ */
+static int
+out_reserve_wiped(struct smtp_client *c, size_t n)
+{
+	size_t len = c->out.len, cap;
+	char *p;
+
+	if (c->out.data != NULL && c->out.cap - len >= n)
+		return 0;
+	if (n > c->out.max - len)
+		return -1;
+	cap = 2 * c->out.cap > len + n ? 2 * c->out.cap : len + n;
+	if (cap > c->out.max)
+		cap = c->out.max;
+	if ((p = malloc(cap + 1)) == NULL)
+		return -1;
+	if (len > 0)
+		memcpy(p, c->out.data, len);
+	p[len] = '\0';
+	buf_wipe_free(&c->out);
+	c->out.data = p;
+	c->out.len = len;
+	c->out.cap = cap;
+	return 0;
+}
+
+/*
  * Append a + b + CRLF to the output (b may be NULL), all or nothing, and
  * trace it (as trace_as when given: AUTH payloads).  -1 when out is full.
+ * While the output holds a secret (c->out_secret) it never reallocs.
  */
 int
 cl_put_line(struct smtp_client *c, const char *a, const char *b,
@@ -142,6 +174,8 @@ cl_put_line(struct smtp_client *c, const char *a, const char *b,
 	size_t la = strlen(a), lb = b != NULL ? strlen(b) : 0;
 
 	if (la + lb + 2 > c->out.max - c->out.len ||
+	    ((secret || c->out_secret) &&
+	    out_reserve_wiped(c, la + lb + 2) == -1) ||
 	    buf_append(&c->out, a, la) == -1 ||
 	    (lb > 0 && buf_append(&c->out, b, lb) == -1) ||
 	    buf_append(&c->out, "\r\n", 2) == -1) {

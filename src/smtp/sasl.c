@@ -1,14 +1,261 @@
 #include "config.h"
 
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include <gnutls/gnutls.h>
+#include <gnutls/crypto.h>
+
 #include "smtp/sasl.h"
+#include "smtp/sasl_int.h"
 #include "util/base64.h"
+
+/*
+ * Layout: the helpers both sides share (sasl_int.h: SCRAM arithmetic,
+ * SASLprep, syntax), then the client mechanisms one by one, their table,
+ * the policy and the public functions.
+ */
 
 /* Decoded challenges and raw responses are held in buffers this big. */
 #define SASL_RAW_MAX 16384
+#define SASL_CB_MAX 512		/* channel binding data */
+
+/* ---- shared: SCRAM arithmetic (RFC 5802 section 3) --------------------- */
+
+static const struct sasl_scram_alg scram_algs[] = {
+	{ "SCRAM-SHA-256", GNUTLS_MAC_SHA256, GNUTLS_DIG_SHA256, 32 },
+	{ "SCRAM-SHA-1", GNUTLS_MAC_SHA1, GNUTLS_DIG_SHA1, 20 },
+};
+
+const struct sasl_scram_alg *
+sasl_scram_alg(const char *mech, bool *plus)
+{
+	size_t i, n;
+
+	for (i = 0; i < sizeof(scram_algs) / sizeof(scram_algs[0]); i++) {
+		n = strlen(scram_algs[i].base);
+		if (strncasecmp(mech, scram_algs[i].base, n) != 0)
+			continue;
+		if (mech[n] == '\0' || strcasecmp(mech + n, "-PLUS") == 0) {
+			*plus = mech[n] != '\0';
+			return &scram_algs[i];
+		}
+	}
+	return NULL;
+}
+
+int
+sasl_hmac(const struct sasl_scram_alg *a, const void *key, size_t klen,
+    const void *msg, size_t mlen, unsigned char *out)
+{
+	return gnutls_hmac_fast((gnutls_mac_algorithm_t)a->mac, key, klen, msg,
+	    mlen, out) < 0 ? -1 : 0;
+}
+
+int
+sasl_scram_derive(const struct sasl_scram_alg *a, const void *pw,
+    size_t pwlen, const void *salt, size_t saltlen, unsigned iter,
+    struct sasl_scram_keys *k)
+{
+	gnutls_datum_t key = { (unsigned char *)(uintptr_t)pw,
+	    (unsigned)pwlen };
+	gnutls_datum_t s = { (unsigned char *)(uintptr_t)salt,
+	    (unsigned)saltlen };
+
+	/* SaltedPassword := Hi(Normalize(password), salt, i): PBKDF2. */
+	if (gnutls_pbkdf2((gnutls_mac_algorithm_t)a->mac, &key, &s, iter,
+	    k->salted, a->len) < 0)
+		return -1;
+	if (sasl_hmac(a, k->salted, a->len, "Client Key", 10, k->client) ==
+	    -1 ||
+	    sasl_hmac(a, k->salted, a->len, "Server Key", 10, k->server) ==
+	    -1 ||
+	    gnutls_hash_fast((gnutls_digest_algorithm_t)a->dig, k->client,
+	    a->len, k->stored) < 0)
+		return -1;
+	return 0;
+}
+
+bool
+sasl_equal(const void *a, const void *b, size_t n)
+{
+	const unsigned char *p = a, *q = b;
+	unsigned char d = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		d |= p[i] ^ q[i];
+	return d == 0;
+}
+
+int
+sasl_nonce(struct buf *out)
+{
+	unsigned char r[SASL_NONCE_BYTES];
+	int rc;
+
+	if (gnutls_rnd(GNUTLS_RND_NONCE, r, sizeof(r)) < 0)
+		return -1;
+	rc = base64_encode(out, r, sizeof(r));
+	explicit_bzero(r, sizeof(r));
+	return rc;
+}
+
+/* ---- shared: SCRAM syntax (RFC 5802 section 7) ------------------------- */
+
+int
+sasl_scram_escape(struct buf *out, const char *name)
+{
+	int rc = 0;
+
+	for (; *name != '\0' && rc == 0; name++)
+		if (*name == '=')
+			rc = buf_append_str(out, "=3D");
+		else if (*name == ',')
+			rc = buf_append_str(out, "=2C");
+		else
+			rc = buf_append_byte(out, (unsigned char)*name);
+	return rc;
+}
+
+int
+sasl_scram_unescape(struct buf *out, const char *p, size_t n)
+{
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; i < n && rc == 0; i++) {
+		if (p[i] == ',')
+			return -1;
+		if (p[i] != '=') {
+			rc = buf_append_byte(out, (unsigned char)p[i]);
+			continue;
+		}
+		if (n - i < 3)
+			return -1;
+		if (strncmp(p + i, "=3D", 3) == 0)
+			rc = buf_append_byte(out, '=');
+		else if (strncmp(p + i, "=2C", 3) == 0)
+			rc = buf_append_byte(out, ',');
+		else
+			return -1;
+		i += 2;
+	}
+	return rc;
+}
+
+const char *
+sasl_scram_attr(const char *msg, char key, size_t *len)
+{
+	const char *p = msg;
+
+	for (;;) {
+		if (p[0] == key && p[1] == '=') {
+			*len = strcspn(p + 2, ",");
+			return p + 2;
+		}
+		if ((p = strchr(p, ',')) == NULL)
+			return NULL;
+		p++;
+	}
+}
+
+/* ---- shared: SASLprep (RFC 4013, see sasl_int.h) ------------------------ */
+
+/* One UTF-8 sequence at s (n bytes left): its code point and length. */
+static int
+utf8_next(const unsigned char *s, size_t n, unsigned long *cp, size_t *len)
+{
+	size_t i, l;
+	unsigned long c;
+
+	if (s[0] < 0x80) {
+		*cp = s[0];
+		*len = 1;
+		return 0;
+	}
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		l = 2, c = s[0] & 0x1f;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		l = 3, c = s[0] & 0x0f;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		l = 4, c = s[0] & 0x07;
+	else
+		return -1;
+	if (l > n)
+		return -1;
+	for (i = 1; i < l; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return -1;
+		c = (c << 6) | (s[i] & 0x3f);
+	}
+	/* Overlong forms, surrogates (C.5) and beyond U+10FFFF. */
+	if ((l == 3 && c < 0x800) || (l == 4 && c < 0x10000) ||
+	    (c >= 0xd800 && c <= 0xdfff) || c > 0x10ffff)
+		return -1;
+	*cp = c;
+	*len = l;
+	return 0;
+}
+
+/* RFC 3454 B.1: mapped to nothing. */
+static bool
+maps_to_nothing(unsigned long c)
+{
+	return c == 0xad || c == 0x34f || c == 0x1806 ||
+	    (c >= 0x180b && c <= 0x180d) || (c >= 0x200b && c <= 0x200d) ||
+	    c == 0x2060 || (c >= 0xfe00 && c <= 0xfe0f) || c == 0xfeff;
+}
+
+/* RFC 3454 C.1.2: non-ASCII space, mapped to SPACE (RFC 4013 2.1). */
+static bool
+is_nonascii_space(unsigned long c)
+{
+	return c == 0xa0 || c == 0x1680 || (c >= 0x2000 && c <= 0x200a) ||
+	    c == 0x202f || c == 0x205f || c == 0x3000;
+}
+
+/* RFC 4013 2.3: C.2.1, C.2.2, C.3, C.4, C.6, C.7, C.8, C.9 (C.5 above). */
+static bool
+prohibited(unsigned long c)
+{
+	return c < 0x20 || (c >= 0x7f && c <= 0x9f) || c == 0x6dd ||
+	    c == 0x70f || c == 0x180e || (c >= 0x200e && c <= 0x200f) ||
+	    (c >= 0x2028 && c <= 0x202e) || (c >= 0x2060 && c <= 0x206f) ||
+	    c == 0x340 || c == 0x341 || (c >= 0x2ff0 && c <= 0x2ffb) ||
+	    (c >= 0xe000 && c <= 0xf8ff) || (c >= 0xfdd0 && c <= 0xfdef) ||
+	    (c & 0xfffe) == 0xfffe || (c >= 0xfff9 && c <= 0xfffd) ||
+	    (c >= 0x1d173 && c <= 0x1d17a) || c >= 0xf0000 ||
+	    c == 0xe0001 || (c >= 0xe0020 && c <= 0xe007f);
+}
+
+int
+sasl_saslprep(const char *in, size_t n, struct buf *out)
+{
+	const unsigned char *s = (const unsigned char *)in;
+	unsigned long c;
+	size_t i, len;
+
+	for (i = 0; i < n; i += len) {
+		if (utf8_next(s + i, n - i, &c, &len) == -1)
+			return -1;
+		if (maps_to_nothing(c))
+			continue;
+		if (is_nonascii_space(c)) {
+			if (buf_append_byte(out, ' ') == -1)
+				return -1;
+			continue;
+		}
+		if (prohibited(c) || buf_append(out, s + i, len) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+/* ---- the client ------------------------------------------------------ */
 
 /*
  * A mechanism works on raw bytes: the common code below decodes the
@@ -21,8 +268,9 @@
  */
 struct sasl_mech {
 	const char *name;
-	int rank;		/* preferred when higher, for conf.mech NULL */
-	bool sends_password;	/* password (or equivalent) leaves: needs TLS */
+	int rank;		/* for conf.mech NULL: higher first; 0 never */
+	bool no_tls_ok;		/* sends nothing an eavesdropper could use */
+	bool plus;		/* needs channel binding data */
 	enum err_kind (*start)(struct smtp_sasl *, struct buf *out,
 	    bool *has_initial, struct err *);
 	enum err_kind (*step)(struct smtp_sasl *, const struct buf *challenge,
@@ -31,12 +279,30 @@ struct sasl_mech {
 	    struct err *);
 };
 
+enum scram_step {
+	SCRAM_SERVER_FIRST,	/* waiting for r=,s=,i= */
+	SCRAM_SERVER_FINAL,	/* waiting for v= (334, or 235's text) */
+	SCRAM_DONE		/* v= verified */
+};
+
 struct smtp_sasl {
 	struct smtp_sasl_conf conf;
 	const struct sasl_mech *mech;	/* NULL before start() */
 	unsigned steps;
 	bool user_sent;			/* LOGIN */
 	bool password_sent;		/* LOGIN */
+	bool answered;			/* CRAM-MD5, OAuth: one challenge */
+	bool plus_offered;		/* server offers this SCRAM's -PLUS */
+	char cb_type[32];		/* "" when no channel binding */
+	unsigned char *cb_data;
+	size_t cb_len;
+	/* SCRAM */
+	enum scram_step scram;
+	const struct sasl_scram_alg *alg;
+	bool alg_plus;
+	struct buf gs2;			/* gs2-header: "n,," "y,," "p=..,," */
+	struct buf first_bare;		/* client-first-message-bare */
+	unsigned char server_sig[SASL_HASH_MAX];	/* expected v= */
 };
 
 static enum err_kind
@@ -45,9 +311,43 @@ need_credentials(const struct smtp_sasl *s, struct err *e)
 	if (s->conf.user == NULL || s->conf.password == NULL ||
 	    !secret_is_set(s->conf.password))
 		return err_set(e, ERR_NOPERM,
-		    "AUTH %s needs a user name and a password", s->mech->name);
+		    "AUTH %s needs a user name and a %s", s->mech->name,
+		    s->mech->rank == 0 ? "token" : "password");
 	return ERR_OK;
 }
+
+static int
+starts_with(const struct buf *b, const char *prefix)
+{
+	size_t n = strlen(prefix);
+
+	return b->len >= n && strncasecmp(buf_str(b), prefix, n) == 0;
+}
+
+static enum err_kind
+too_long(struct smtp_sasl *s, struct err *e)
+{
+	return err_set(e, ERR_NOPERM, "AUTH %s: credentials too long",
+	    s->mech->name);
+}
+
+static enum err_kind
+unexpected(struct smtp_sasl *s, struct err *e)
+{
+	return err_set(e, ERR_PROTOCOL, "unexpected AUTH %s challenge",
+	    s->mech->name);
+}
+
+static enum err_kind
+no_final_data(struct smtp_sasl *s, const char *text, struct err *e)
+{
+	(void)s;
+	(void)text;
+	(void)e;
+	return ERR_OK;
+}
+
+/* ---- PLAIN, LOGIN, CRAM-MD5 ---- */
 
 /* RFC 4616 section 2: [authzid] NUL authcid NUL passwd. */
 static enum err_kind
@@ -61,7 +361,7 @@ plain_start(struct smtp_sasl *s, struct buf *out, bool *has_initial,
 	    buf_append_byte(out, '\0') == -1 ||
 	    buf_append(out, s->conf.password->data, s->conf.password->len) ==
 	    -1)
-		return err_set(e, ERR_NOPERM, "AUTH PLAIN: credentials too long");
+		return too_long(s, e);
 	*has_initial = true;
 	return ERR_OK;
 }
@@ -70,24 +370,21 @@ static enum err_kind
 plain_step(struct smtp_sasl *s, const struct buf *challenge, struct buf *out,
     struct err *e)
 {
+	(void)challenge;
+	(void)out;
 	return err_set(e, ERR_PROTOCOL,
-	    "unexpected AUTH PLAIN challenge after the initial response");
+	    "unexpected AUTH %s challenge after the initial response",
+	    s->mech->name);
 }
 
+/* LOGIN and CRAM-MD5: no initial response. */
 static enum err_kind
 login_start(struct smtp_sasl *s, struct buf *out, bool *has_initial,
     struct err *e)
 {
+	(void)out;
 	*has_initial = false;
 	return need_credentials(s, e);
-}
-
-static int
-starts_with(const struct buf *b, const char *prefix)
-{
-	size_t n = strlen(prefix);
-
-	return b->len >= n && strncasecmp(buf_str(b), prefix, n) == 0;
 }
 
 /*
@@ -115,37 +412,430 @@ login_step(struct smtp_sasl *s, const struct buf *challenge, struct buf *out,
 	if (want_user) {
 		s->user_sent = true;
 		if (buf_append_str(out, s->conf.user) == -1)
-			return err_set(e, ERR_NOPERM, "AUTH LOGIN: user too long");
+			return too_long(s, e);
 		return ERR_OK;
 	}
 	s->password_sent = true;
 	if (buf_append(out, s->conf.password->data, s->conf.password->len) ==
 	    -1)
-		return err_set(e, ERR_NOPERM, "AUTH LOGIN: password too long");
+		return too_long(s, e);
+	return ERR_OK;
+}
+
+/* RFC 2195 section 2: user SP hex(HMAC-MD5(password, challenge)). */
+static enum err_kind
+cram_step(struct smtp_sasl *s, const struct buf *challenge, struct buf *out,
+    struct err *e)
+{
+	unsigned char mac[16];
+	size_t i;
+	int rc;
+
+	if (s->answered || challenge->len == 0)
+		return unexpected(s, e);
+	s->answered = true;
+	if (gnutls_hmac_fast(GNUTLS_MAC_MD5, s->conf.password->data,
+	    s->conf.password->len, challenge->data, challenge->len, mac) < 0)
+		return err_set(e, ERR_SOFTWARE, "AUTH CRAM-MD5: HMAC failed");
+	rc = buf_append_str(out, s->conf.user) | buf_append_byte(out, ' ');
+	for (i = 0; i < sizeof(mac) && rc == 0; i++)
+		rc = buf_printf(out, "%02x", mac[i]);
+	explicit_bzero(mac, sizeof(mac));
+	return rc == 0 ? ERR_OK : too_long(s, e);
+}
+
+/* ---- XOAUTH2, OAUTHBEARER, EXTERNAL ---- */
+
+/* Google's XOAUTH2: "user=" user ^A "auth=Bearer " token ^A ^A. */
+static enum err_kind
+xoauth2_start(struct smtp_sasl *s, struct buf *out, bool *has_initial,
+    struct err *e)
+{
+	if (need_credentials(s, e) != ERR_OK)
+		return e->kind;
+	if (buf_printf(out, "user=%s\001auth=Bearer ", s->conf.user) == -1 ||
+	    buf_append(out, s->conf.password->data, s->conf.password->len) ==
+	    -1 || buf_append(out, "\001\001", 2) == -1)
+		return too_long(s, e);
+	*has_initial = true;
+	return ERR_OK;
+}
+
+/*
+ * RFC 7628 section 3.1: gs2-header "n,a=user," then kvpairs, each ended
+ * by ^A, and a final ^A.
+ */
+static enum err_kind
+oauthbearer_start(struct smtp_sasl *s, struct buf *out, bool *has_initial,
+    struct err *e)
+{
+	int rc;
+
+	if (need_credentials(s, e) != ERR_OK)
+		return e->kind;
+	rc = buf_append_str(out, "n,a=") | sasl_scram_escape(out,
+	    s->conf.user) | buf_append_str(out, ",\001");
+	if (rc == 0 && s->conf.host != NULL && s->conf.host[0] != '\0')
+		rc = buf_printf(out, "host=%s\001", s->conf.host);
+	if (rc == 0 && s->conf.port != 0)
+		rc = buf_printf(out, "port=%u\001", s->conf.port);
+	if (rc != 0 || buf_append_str(out, "auth=Bearer ") == -1 ||
+	    buf_append(out, s->conf.password->data, s->conf.password->len) ==
+	    -1 || buf_append(out, "\001\001", 2) == -1)
+		return too_long(s, e);
+	*has_initial = true;
+	return ERR_OK;
+}
+
+/*
+ * A 334 after an OAuth initial response carries the server's JSON error
+ * (RFC 7628 3.2.2); the client answers it (RFC 7628 3.2.3: a lone ^A;
+ * XOAUTH2: empty) and the server then fails the exchange with 535.
+ */
+static enum err_kind
+oauth_step(struct smtp_sasl *s, const struct buf *challenge, struct buf *out,
+    struct err *e)
+{
+	(void)challenge;
+	if (s->answered)
+		return unexpected(s, e);
+	s->answered = true;
+	if (strcmp(s->mech->name, "OAUTHBEARER") == 0 &&
+	    buf_append_byte(out, 0x01) == -1)
+		return too_long(s, e);
+	return ERR_OK;
+}
+
+/* RFC 4422 appendix A: the authorization identity, or "=" for none. */
+static enum err_kind
+external_start(struct smtp_sasl *s, struct buf *out, bool *has_initial,
+    struct err *e)
+{
+	if (s->conf.user != NULL && buf_append_str(out, s->conf.user) == -1)
+		return too_long(s, e);
+	*has_initial = true;
+	return ERR_OK;
+}
+
+/* ---- SCRAM (RFC 5802, RFC 7677) ---- */
+
+/* RFC 5802 section 6: gs2-cbind-flag "p=type", "y" or "n". */
+static int
+scram_gs2(struct smtp_sasl *s)
+{
+	buf_reset(&s->gs2);
+	if (s->alg_plus)
+		return buf_printf(&s->gs2, "p=%s,,", s->cb_type);
+	/* "y": we could bind, but the server did not offer -PLUS. */
+	if (s->cb_len > 0 && !s->plus_offered)
+		return buf_append_str(&s->gs2, "y,,");
+	return buf_append_str(&s->gs2, "n,,");
+}
+
+static enum err_kind
+scram_start(struct smtp_sasl *s, struct buf *out, bool *has_initial,
+    struct err *e)
+{
+	int rc;
+
+	if (need_credentials(s, e) != ERR_OK)
+		return e->kind;
+	s->alg = sasl_scram_alg(s->mech->name, &s->alg_plus);
+	if (s->alg == NULL)
+		return err_set(e, ERR_SOFTWARE, "no SCRAM family for %s",
+		    s->mech->name);
+	s->scram = SCRAM_SERVER_FIRST;
+	buf_reset(&s->first_bare);
+	rc = scram_gs2(s) | buf_append_str(&s->first_bare, "n=") |
+	    sasl_scram_escape(&s->first_bare, s->conf.user) |
+	    buf_append_str(&s->first_bare, ",r=");
+	if (rc == 0)
+		rc = s->conf.test_nonce != NULL ? buf_append_str(
+		    &s->first_bare, s->conf.test_nonce) :
+		    sasl_nonce(&s->first_bare);
+	if (rc != 0 || buf_append(out, s->gs2.data, s->gs2.len) == -1 ||
+	    buf_append(out, s->first_bare.data, s->first_bare.len) == -1)
+		return too_long(s, e);
+	*has_initial = true;
+	return ERR_OK;
+}
+
+/* The server's nonce must extend ours (RFC 5802 section 5.1, r=). */
+static enum err_kind
+scram_check_nonce(struct smtp_sasl *s, const char *r, size_t rlen,
+    struct err *e)
+{
+	size_t n;
+	const char *ours = sasl_scram_attr(buf_str(&s->first_bare), 'r', &n);
+	size_t i;
+
+	if (ours == NULL || rlen <= n || memcmp(r, ours, n) != 0)
+		return err_set(e, ERR_PROTOCOL,
+		    "AUTH %s: server nonce does not extend ours",
+		    s->mech->name);
+	for (i = 0; i < rlen; i++)
+		if (r[i] < 0x21 || r[i] > 0x7e)
+			return err_set(e, ERR_PROTOCOL,
+			    "AUTH %s: bad server nonce", s->mech->name);
+	return ERR_OK;
+}
+
+/* s= and i= of the server-first-message: salt and iteration count. */
+static enum err_kind
+scram_salt_iter(struct smtp_sasl *s, const char *msg, struct buf *salt,
+    unsigned *iter, struct err *e)
+{
+	const char *v, *errstr;
+	char num[16];
+	size_t n;
+
+	v = sasl_scram_attr(msg, 's', &n);
+	if (v == NULL || n == 0 || base64_decode(salt, v, n) == -1)
+		return err_set(e, ERR_PROTOCOL, "AUTH %s: bad salt",
+		    s->mech->name);
+	v = sasl_scram_attr(msg, 'i', &n);
+	if (v == NULL || n == 0 || n >= sizeof(num))
+		return err_set(e, ERR_PROTOCOL,
+		    "AUTH %s: bad iteration count", s->mech->name);
+	memcpy(num, v, n);
+	num[n] = '\0';
+	/* A hostile server could ask for billions: cap the CPU we spend. */
+	*iter = (unsigned)strtonum(num, 1, SASL_SCRAM_ITER_MAX, &errstr);
+	if (errstr != NULL)
+		return err_set(e, ERR_PROTOCOL,
+		    "AUTH %s: iteration count %s is %s (1 to %d)",
+		    s->mech->name, num, errstr, SASL_SCRAM_ITER_MAX);
+	return ERR_OK;
+}
+
+/* "c=" base64(gs2-header [cbind-data]) ",r=" nonce. */
+static int
+scram_final_bare(struct smtp_sasl *s, const char *r, size_t rlen,
+    struct buf *out)
+{
+	struct buf cb;
+	int rc;
+
+	buf_init(&cb, SASL_RAW_MAX);
+	rc = buf_append(&cb, s->gs2.data, s->gs2.len);
+	if (rc == 0 && s->alg_plus)
+		rc = buf_append(&cb, s->cb_data, s->cb_len);
+	rc |= buf_append_str(out, "c=") | base64_encode(out, cb.data, cb.len) |
+	    buf_append_str(out, ",r=") | buf_append(out, r, rlen);
+	buf_free(&cb);
+	return rc;
+}
+
+/*
+ * RFC 5802 section 3: ClientProof := ClientKey XOR HMAC(StoredKey,
+ * AuthMessage); the expected ServerSignature is kept for v=.
+ */
+static int
+scram_proof(struct smtp_sasl *s, const struct sasl_scram_keys *k,
+    const struct buf *auth_msg, struct buf *out)
+{
+	unsigned char sig[SASL_HASH_MAX];
+	size_t i;
+	int rc;
+
+	if (sasl_hmac(s->alg, k->stored, s->alg->len, auth_msg->data,
+	    auth_msg->len, sig) == -1 ||
+	    sasl_hmac(s->alg, k->server, s->alg->len, auth_msg->data,
+	    auth_msg->len, s->server_sig) == -1)
+		return -1;
+	for (i = 0; i < s->alg->len; i++)
+		sig[i] ^= k->client[i];
+	rc = buf_append_str(out, ",p=") | base64_encode(out, sig, s->alg->len);
+	explicit_bzero(sig, sizeof(sig));
+	return rc;
+}
+
+/* SaltedPassword and friends from conf.password (SASLprep'd). */
+static enum err_kind
+scram_keys(struct smtp_sasl *s, const struct buf *salt, unsigned iter,
+    struct sasl_scram_keys *k, struct err *e)
+{
+	struct buf pw;
+	int rc;
+
+	buf_init(&pw, SASL_RAW_MAX);
+	rc = sasl_saslprep(s->conf.password->data, s->conf.password->len, &pw);
+	if (rc == 0)
+		rc = sasl_scram_derive(s->alg, pw.data != NULL ? pw.data : "",
+		    pw.len, salt->data, salt->len, iter, k);
+	buf_wipe_free(&pw);
+	if (rc == -1)
+		return err_set(e, ERR_NOPERM, "AUTH %s: the password is not "
+		    "valid for SASLprep (RFC 4013)", s->mech->name);
+	return ERR_OK;
+}
+
+/* A SCRAM message from the server: text, no NUL; e= is its error. */
+static enum err_kind
+scram_check_msg(struct smtp_sasl *s, const struct buf *m, struct err *e)
+{
+	if (m->len == 0 || m->len > SASL_SCRAM_MSG_MAX ||
+	    memchr(m->data, '\0', m->len) != NULL)
+		return err_set(e, ERR_PROTOCOL, "AUTH %s: malformed message",
+		    s->mech->name);
+	if (strncmp(m->data, "e=", 2) == 0)
+		return err_set(e, ERR_NOPERM, "AUTH %s: server error: %.100s",
+		    s->mech->name, m->data + 2);
+	if (strncmp(m->data, "m=", 2) == 0)
+		return err_set(e, ERR_PROTOCOL, "AUTH %s: unsupported "
+		    "mandatory extension", s->mech->name);
 	return ERR_OK;
 }
 
 static enum err_kind
-no_final_data(struct smtp_sasl *s, const char *text, struct err *e)
+scram_server_first(struct smtp_sasl *s, const struct buf *m,
+    struct buf *out, struct err *e)
 {
+	struct sasl_scram_keys k;
+	struct buf salt, auth_msg;
+	const char *r;
+	unsigned iter = 0;
+	size_t rlen;
+	enum err_kind rc;
+
+	if ((r = sasl_scram_attr(m->data, 'r', &rlen)) == NULL)
+		return err_set(e, ERR_PROTOCOL, "AUTH %s: no server nonce",
+		    s->mech->name);
+	if ((rc = scram_check_nonce(s, r, rlen, e)) != ERR_OK)
+		return rc;
+	buf_init(&salt, SASL_SCRAM_MSG_MAX);
+	buf_init(&auth_msg, 3 * SASL_SCRAM_MSG_MAX);
+	rc = scram_salt_iter(s, m->data, &salt, &iter, e);
+	if (rc == ERR_OK)
+		rc = scram_keys(s, &salt, iter, &k, e);
+	if (rc == ERR_OK) {
+		/* AuthMessage: client-first-bare, server-first, final-bare. */
+		if (scram_final_bare(s, r, rlen, out) == -1 ||
+		    buf_printf(&auth_msg, "%s,%s,%s", buf_str(&s->first_bare),
+		    m->data, buf_str(out)) == -1 ||
+		    scram_proof(s, &k, &auth_msg, out) == -1)
+			rc = too_long(s, e);
+		explicit_bzero(&k, sizeof(k));
+	}
+	buf_free(&salt);
+	buf_free(&auth_msg);
+	if (rc == ERR_OK)
+		s->scram = SCRAM_SERVER_FINAL;
+	return rc;
+}
+
+/* RFC 5802 section 3: v= must equal the ServerSignature we computed. */
+static enum err_kind
+scram_verify(struct smtp_sasl *s, const char *v, size_t n, struct err *e)
+{
+	struct buf sig;
+	bool good;
+
+	buf_init(&sig, SASL_HASH_MAX);
+	good = base64_decode(&sig, v, n) == 0 && sig.len == s->alg->len &&
+	    sasl_equal(sig.data, s->server_sig, sig.len);
+	buf_free(&sig);
+	if (!good)
+		return err_set(e, ERR_PROTOCOL,
+		    "server signature does not verify");
+	s->scram = SCRAM_DONE;
 	return ERR_OK;
 }
 
-/* Future mechanisms (SCRAM-SHA-256, CRAM-MD5, XOAUTH2, OAUTHBEARER,
- * EXTERNAL) are one row each. */
+static enum err_kind
+scram_step(struct smtp_sasl *s, const struct buf *m, struct buf *out,
+    struct err *e)
+{
+	enum err_kind rc;
+
+	if ((rc = scram_check_msg(s, m, e)) != ERR_OK)
+		return rc;
+	switch (s->scram) {
+	case SCRAM_SERVER_FIRST:
+		return scram_server_first(s, m, out, e);
+	case SCRAM_SERVER_FINAL:
+		if (strncmp(m->data, "v=", 2) != 0)
+			return err_set(e, ERR_PROTOCOL,
+			    "server signature does not verify (no v=)");
+		/* The empty response (RFC 4954 section 4) follows. */
+		return scram_verify(s, m->data + 2, strcspn(m->data + 2, ","),
+		    e);
+	default:
+		return unexpected(s, e);
+	}
+}
+
+/*
+ * On 235: the server signature came in a 334 already, or the 235 text
+ * carries it (base64 of "v=...", after the enhanced status code).  A
+ * server that never proves it knows the password is not trusted.
+ */
+static enum err_kind
+scram_finish(struct smtp_sasl *s, const char *text, struct err *e)
+{
+	struct buf m;
+	const char *w;
+	size_t n;
+	enum err_kind rc = ERR_PROTOCOL;
+
+	if (s->scram == SCRAM_DONE)
+		return ERR_OK;
+	buf_init(&m, SASL_SCRAM_MSG_MAX);
+	for (w = text; *w != '\0' && rc != ERR_OK; w += n) {
+		w += strspn(w, " ");
+		n = strcspn(w, " ");
+		buf_reset(&m);
+		if (s->scram == SCRAM_SERVER_FINAL && n > 0 &&
+		    base64_decode(&m, w, n) == 0 && starts_with(&m, "v="))
+			rc = scram_verify(s, m.data + 2,
+			    strcspn(m.data + 2, ","), e);
+	}
+	buf_free(&m);
+	if (rc != ERR_OK && s->scram != SCRAM_DONE)
+		return err_set(e, ERR_PROTOCOL, "server signature does not "
+		    "verify (none sent)");
+	return rc;
+}
+
+/*
+ * The table.  rank orders `auth on` (conf.mech NULL): channel-bound SCRAM
+ * first, then SCRAM, then the password mechanisms; 0 means only when
+ * named (OAuth tokens and EXTERNAL need a configuration of their own).
+ */
 static const struct sasl_mech mechs[] = {
-	{ "PLAIN", 20, true, plain_start, plain_step, no_final_data },
-	{ "LOGIN", 10, true, login_start, login_step, no_final_data },
+	{ "SCRAM-SHA-256-PLUS", 70, true, true, scram_start, scram_step,
+	    scram_finish },
+	{ "SCRAM-SHA-1-PLUS", 60, true, true, scram_start, scram_step,
+	    scram_finish },
+	{ "SCRAM-SHA-256", 50, true, false, scram_start, scram_step,
+	    scram_finish },
+	{ "SCRAM-SHA-1", 40, true, false, scram_start, scram_step,
+	    scram_finish },
+	{ "PLAIN", 30, false, false, plain_start, plain_step, no_final_data },
+	{ "LOGIN", 20, false, false, login_start, login_step, no_final_data },
+	{ "CRAM-MD5", 10, false, false, login_start, cram_step,
+	    no_final_data },
+	{ "XOAUTH2", 0, false, false, xoauth2_start, oauth_step,
+	    no_final_data },
+	{ "OAUTHBEARER", 0, false, false, oauthbearer_start, oauth_step,
+	    no_final_data },
+	{ "EXTERNAL", 0, false, false, external_start, plain_step,
+	    no_final_data },
 };
 #define NMECHS (sizeof(mechs) / sizeof(mechs[0]))
+
+/* ---- policy and selection ---- */
 
 struct smtp_sasl *
 smtp_sasl_new(const struct smtp_sasl_conf *conf)
 {
 	struct smtp_sasl *s = calloc(1, sizeof(*s));
 
-	if (s != NULL)
-		s->conf = *conf;
+	if (s == NULL)
+		return NULL;
+	s->conf = *conf;
+	buf_init(&s->gs2, SASL_RAW_MAX);
+	buf_init(&s->first_bare, SASL_SCRAM_MSG_MAX);
 	return s;
 }
 
@@ -154,8 +844,34 @@ smtp_sasl_free(struct smtp_sasl *s)
 {
 	if (s == NULL)
 		return;
+	buf_wipe_free(&s->gs2);
+	buf_wipe_free(&s->first_bare);
+	if (s->cb_data != NULL)
+		explicit_bzero(s->cb_data, s->cb_len);
+	free(s->cb_data);
 	explicit_bzero(s, sizeof(*s));
 	free(s);
+}
+
+enum err_kind
+smtp_sasl_set_channel_binding(struct smtp_sasl *s, const char *type,
+    const void *data, size_t len, struct err *e)
+{
+	unsigned char *p;
+
+	if (len == 0 || len > SASL_CB_MAX ||
+	    strlen(type) >= sizeof(s->cb_type) || strchr(type, ',') != NULL)
+		return err_set(e, ERR_SOFTWARE, "bad channel binding data");
+	if ((p = malloc(len)) == NULL)
+		return err_set(e, ERR_OS, "out of memory");
+	memcpy(p, data, len);
+	if (s->cb_data != NULL)
+		explicit_bzero(s->cb_data, s->cb_len);
+	free(s->cb_data);
+	s->cb_data = p;
+	s->cb_len = len;
+	strlcpy(s->cb_type, type, sizeof(s->cb_type));
+	return ERR_OK;
 }
 
 static const struct sasl_mech *
@@ -169,13 +885,26 @@ find_mech(const char *name)
 	return NULL;
 }
 
+/*
+ * Without TLS only what an eavesdropper cannot use may leave (SCRAM),
+ * unless auth_plaintext is on and the server is on this machine.
+ */
 static bool
 allowed(const struct smtp_sasl *s, const struct sasl_mech *m, bool tls)
 {
-	return tls || s->conf.allow_plaintext || !m->sends_password;
+	return tls || m->no_tls_ok ||
+	    (s->conf.allow_plaintext && s->conf.peer_local);
 }
 
-/* The best mechanism offered: allowed by policy first, then by rank. */
+static bool
+usable(const struct smtp_sasl *s, const struct sasl_mech *m,
+    const struct smtp_caps *caps)
+{
+	return smtp_caps_has_auth(caps, m->name) && (!m->plus ||
+	    s->cb_len > 0);
+}
+
+/* `auth on`: the best offered, allowed by policy first, then by rank. */
 static const struct sasl_mech *
 best_mech(const struct smtp_sasl *s, const struct smtp_caps *caps, bool tls)
 {
@@ -185,10 +914,9 @@ best_mech(const struct smtp_sasl *s, const struct smtp_caps *caps, bool tls)
 	for (i = 0; i < NMECHS; i++) {
 		const struct sasl_mech *m = &mechs[i];
 
-		if (!smtp_caps_has_auth(caps, m->name))
+		if (m->rank == 0 || !usable(s, m, caps))
 			continue;
-		if (best == NULL ||
-		    allowed(s, m, tls) > allowed(s, best, tls) ||
+		if (best == NULL || allowed(s, m, tls) > allowed(s, best, tls) ||
 		    (allowed(s, m, tls) == allowed(s, best, tls) &&
 		    m->rank > best->rank))
 			best = m;
@@ -197,10 +925,23 @@ best_mech(const struct smtp_sasl *s, const struct smtp_caps *caps, bool tls)
 }
 
 static enum err_kind
+refuse_policy(const struct smtp_sasl *s, const struct sasl_mech *m,
+    struct err *e)
+{
+	if (!s->conf.allow_plaintext)
+		return err_set(e, ERR_NOPERM, "refusing AUTH %s without TLS: "
+		    "it would expose the credentials (auth_plaintext off)",
+		    m->name);
+	return err_set(e, ERR_NOPERM, "refusing AUTH %s without TLS: "
+	    "auth_plaintext applies only to a server on loopback", m->name);
+}
+
+static enum err_kind
 choose(struct smtp_sasl *s, const struct smtp_caps *caps, bool tls,
     struct err *e)
 {
 	const struct sasl_mech *m;
+	char plus[64];
 
 	if (!(caps->flags & SMTP_CAP_AUTH) || caps->auth[0] == '\0')
 		return err_set(e, ERR_NOPERM, "server does not offer AUTH");
@@ -211,16 +952,22 @@ choose(struct smtp_sasl *s, const struct smtp_caps *caps, bool tls,
 		if (!smtp_caps_has_auth(caps, m->name))
 			return err_set(e, ERR_NOPERM,
 			    "server does not offer AUTH %s", m->name);
+		if (m->plus && s->cb_len == 0)
+			return err_set(e, ERR_NOPERM, "AUTH %s needs TLS "
+			    "channel binding", m->name);
 	} else if ((m = best_mech(s, caps, tls)) == NULL) {
 		return err_set(e, ERR_NOPERM,
 		    "no supported AUTH mechanism among: %s", caps->auth);
 	}
 	if (!allowed(s, m, tls))
-		return err_set(e, ERR_NOPERM,
-		    "refusing to send a password without TLS (auth_plaintext off)");
+		return refuse_policy(s, m, e);
 	s->mech = m;
+	snprintf(plus, sizeof(plus), "%s-PLUS", m->name);
+	s->plus_offered = smtp_caps_has_auth(caps, plus);
 	return ERR_OK;
 }
+
+/* ---- the exchange ---- */
 
 enum err_kind
 smtp_sasl_start(struct smtp_sasl *s, const struct smtp_caps *caps,
@@ -233,7 +980,7 @@ smtp_sasl_start(struct smtp_sasl *s, const struct smtp_caps *caps,
 	*has_initial = false;
 	s->mech = NULL;
 	s->steps = 0;
-	s->user_sent = s->password_sent = false;
+	s->user_sent = s->password_sent = s->answered = false;
 	if ((rc = choose(s, caps, tls_active, e)) != ERR_OK)
 		return rc;
 	*mech = s->mech->name;

@@ -28,6 +28,7 @@ static const char *const state_names[ST_COUNT] = {
 	[ST_RCPT] = "RCPT",
 	[ST_DATA] = "DATA",
 	[ST_TLS_WAIT] = "TLS_WAIT",
+	[ST_AUTH] = "AUTH",
 	[ST_CLOSED] = "CLOSED",
 };
 
@@ -61,6 +62,7 @@ srv_set_state(struct smtp_server *s, enum state to)
 	case ST_RCPT:
 	case ST_DATA:
 	case ST_TLS_WAIT:
+	case ST_AUTH:
 	case ST_CLOSED:
 		if (s->state != ST_CLOSED)
 			s->state = to;
@@ -289,8 +291,8 @@ split_line(struct smtp_server *s)
 	}
 }
 
-static void
-count_error(struct smtp_server *s)
+void
+srv_count_error(struct smtp_server *s)
 {
 	if (++s->nerrors < ERRORS_MAX)
 		return;
@@ -304,8 +306,8 @@ count_error(struct smtp_server *s)
  * SMTP_SERVER_LINE_MAX is answered here and dropped up to its end.
  * 1: s->line holds a command; 0: need more input.
  */
-static int
-take_line(struct smtp_server *s)
+int
+srv_take_line(struct smtp_server *s)
 {
 	const char *p = buf_str(&s->in) + s->in_pos, *nl;
 	size_t avail = s->in.len - s->in_pos, n;
@@ -325,14 +327,17 @@ take_line(struct smtp_server *s)
 			n--;
 		if (n > SMTP_SERVER_LINE_MAX) {
 			srv_put_reply(s, 500, "5.5.2 Line too long");
+			if (s->state == ST_AUTH)
+				srv_auth_abort(s);	/* RFC 4954 4 */
 			s->discarding = true;
-			count_error(s);
+			srv_count_error(s);
 			continue;
 		}
 		if (nl == NULL)
 			return 0;
 		memcpy(s->line, p, n);
 		s->line[n] = '\0';
+		s->line_off = s->in_pos;
 		n = (size_t)(nl - p) + 1;
 		s->in_pos += n;
 		return 1;
@@ -400,10 +405,11 @@ ehlo_text(struct smtp_server *s)
 		if (kws[i].cap == SMTP_CAP_SIZE && s->conf.size_max != 0)
 			snprintf(s->text + len, sizeof(s->text) - len,
 			    "\nSIZE %llu", s->conf.size_max);
-		else if (kws[i].cap == SMTP_CAP_AUTH)
-			snprintf(s->text + len, sizeof(s->text) - len,
-			    "\nAUTH %s", s->conf.auth_mechs != NULL ?
-			    s->conf.auth_mechs : "PLAIN");
+		else if (kws[i].cap == SMTP_CAP_AUTH) {
+			if (srv_auth_mechs(s)[0] != '\0')
+				snprintf(s->text + len, sizeof(s->text) - len,
+				    "\nAUTH %s", srv_auth_mechs(s));
+		}
 		else
 			snprintf(s->text + len, sizeof(s->text) - len, "\n%s",
 			    kws[i].kw);
@@ -431,6 +437,8 @@ check_mail(struct smtp_server *s, struct verdict *v)
 		verdict(v, 503, "5.5.1 Error: send HELO/EHLO first", true);
 	else if (s->state == ST_MAIL || s->state == ST_RCPT)
 		verdict(v, 503, "5.5.1 Error: nested MAIL command", true);
+	else if (s->conf.auth_required && s->auth_user == NULL)
+		verdict(v, 530, "5.7.0 Authentication required", true);
 	else if (!s->cmd_syntax_ok)
 		verdict(v, 501, "5.5.4 Syntax: MAIL FROM:<address>", true);
 	else if (s->conf.size_max != 0 && s->cmd_size > s->conf.size_max)
@@ -480,11 +488,22 @@ check_starttls(struct smtp_server *s, struct verdict *v)
 		verdict(v, 220, "2.0.0 Ready to start TLS", false);
 }
 
+/* AUTH (RFC 4954): the checks are in server_data.c with the exchange. */
+static void
+check_auth(struct smtp_server *s, struct verdict *v)
+{
+	const char *text;
+	int code;
+
+	if (srv_auth_check(s, &code, &text) == 0)
+		verdict(v, 334, "", false);
+	else
+		verdict(v, code, text, true);
+}
+
 /*
- * Seams for later.  AUTH (RFC 4954) gets its check_/apply_ pair here, and
- * its SASL exchange (334 challenges, the client's responses, "*") a
- * pending kind of its own next to PEND_DATA_END.  BDAT (RFC 3030) gets its
- * check_ here; its chunks are read in server_data.c (see the seam there).
+ * Seam for later: BDAT (RFC 3030) gets its check_ here; its chunks are
+ * read in server_data.c (see the seam there).
  */
 static void
 check_later(struct smtp_server *s, struct verdict *v)
@@ -529,6 +548,8 @@ check_cmd(struct smtp_server *s, struct verdict *v)
 		check_starttls(s, v);
 		break;
 	case SMTP_SERVER_CMD_AUTH:
+		check_auth(s, v);
+		break;
 	case SMTP_SERVER_CMD_BDAT:
 		check_later(s, v);
 		break;
@@ -639,6 +660,10 @@ answer_cmd(struct smtp_server *s, int code, const char *text)
 	bool count = false, takes;
 
 	check_cmd(s, &v);
+	if (s->cmd == SMTP_SERVER_CMD_AUTH && text == NULL && v.code == 334) {
+		srv_auth_start(s);	/* its replies are its own */
+		return;
+	}
 	/*
 	 * A positive answer to an acceptable command takes effect.  So does a
 	 * driver's positive answer to DATA after every RCPT failed: RFC 2920
@@ -661,7 +686,7 @@ answer_cmd(struct smtp_server *s, int code, const char *text)
 	    (s->cmd == SMTP_SERVER_CMD_CONNECT && code >= 400))
 		srv_close_session(s);
 	else if (count)
-		count_error(s);
+		srv_count_error(s);
 }
 
 static void
@@ -718,7 +743,7 @@ eof_close(struct smtp_server *s, struct smtp_server_event *ev)
 static enum smtp_server_event_type
 next_command(struct smtp_server *s, struct smtp_server_event *ev)
 {
-	if (take_line(s)) {
+	if (srv_take_line(s)) {
 		split_line(s);
 		return command_event(s, ev);
 	}
@@ -761,6 +786,8 @@ smtp_server_free(struct smtp_server *s)
 	if (s == NULL)
 		return;
 	srv_txn_reset(s);
+	srv_auth_wipe(s);
+	srv_auth_reset(s);
 	free(s->helo);
 	buf_free(&s->in);
 	buf_free(&s->out);
@@ -774,6 +801,7 @@ smtp_server_feed(struct smtp_server *s, const void *data, size_t n)
 		return;
 	if (s->state == ST_TLS_WAIT)
 		return;		/* RFC 3207 4.2: plain text before TLS */
+	srv_auth_wipe(s);
 	/* Event pointers die here, so the parsed bytes can go. */
 	buf_consume(&s->in, s->in_pos);
 	s->in_pos = 0;
@@ -794,6 +822,7 @@ smtp_server_next_event(struct smtp_server *s, struct smtp_server_event *ev)
 {
 	memset(ev, 0, sizeof(*ev));
 	ev->type = SMTP_SERVER_EV_NONE;
+	srv_auth_wipe(s);
 	if (s->close_due) {
 		s->close_due = false;
 		ev->type = SMTP_SERVER_EV_CLOSE;
@@ -801,6 +830,12 @@ smtp_server_next_event(struct smtp_server *s, struct smtp_server_event *ev)
 	}
 	if (s->pending != PEND_NONE)
 		return SMTP_SERVER_EV_NONE;
+	if (s->auth_done_due && s->state != ST_CLOSED) {
+		s->auth_done_due = false;
+		ev->type = SMTP_SERVER_EV_AUTH_DONE;
+		ev->arg = s->auth_user;
+		return ev->type;
+	}
 	switch (s->state) {
 	case ST_CONNECT:
 		return next_connect(s, ev);
@@ -811,6 +846,10 @@ smtp_server_next_event(struct smtp_server *s, struct smtp_server_event *ev)
 		return next_command(s, ev);
 	case ST_DATA:
 		if (srv_data_next(s, ev) == SMTP_SERVER_EV_NONE)
+			return eof_close(s, ev);
+		return ev->type;
+	case ST_AUTH:
+		if (srv_auth_next(s, ev) == SMTP_SERVER_EV_NONE)
 			return eof_close(s, ev);
 		return ev->type;
 	case ST_TLS_WAIT:
@@ -866,6 +905,7 @@ smtp_server_wants_input(const struct smtp_server *s)
 	case ST_READY:
 	case ST_MAIL:
 	case ST_RCPT:
+	case ST_AUTH:
 		return avail == 0 || (memchr(p, '\n', avail) == NULL &&
 		    avail <= SMTP_SERVER_LINE_MAX + 1);
 	case ST_DATA:
@@ -888,6 +928,7 @@ smtp_server_tls_started(struct smtp_server *s)
 		return;
 	/* RFC 3207 4.2: forget everything learned before TLS. */
 	srv_txn_reset(s);
+	srv_auth_reset(s);
 	free(s->helo);
 	s->helo = NULL;
 	s->conf.tls_active = true;
@@ -895,6 +936,21 @@ smtp_server_tls_started(struct smtp_server *s)
 	buf_reset(&s->in);
 	s->in_pos = 0;
 	srv_set_state(s, ST_INIT);
+}
+
+void
+smtp_server_set_auth(struct smtp_server *s,
+    const struct smtp_sasl_server_conf *auth)
+{
+	s->conf.auth = auth;
+	if (auth == NULL)
+		s->conf.caps &= ~(unsigned)SMTP_CAP_AUTH;
+}
+
+const char *
+smtp_server_auth_user(const struct smtp_server *s)
+{
+	return s->auth_user;
 }
 
 void

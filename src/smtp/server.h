@@ -26,6 +26,22 @@
  * line too long" and is discarded; message data over conf.size_max (when
  * not 0) is discarded and the data end gets "552 5.3.4".
  *
+ * AUTH (RFC 4954), when conf.auth is set: EHLO advertises "AUTH <mechs>"
+ * (when conf.caps has SMTP_CAP_AUTH; the -PLUS mechanisms only while
+ * conf.auth has channel binding data).  The AUTH command is an
+ * EV_COMMAND like any other; accept() starts the exchange: "504 5.5.4"
+ * for a mechanism not advertised, "503 5.5.1" when already
+ * authenticated, before EHLO or inside a transaction.  Each "334"
+ * challenge goes out, and each client response line comes back as
+ * SMTP_SERVER_EV_AUTH_LINE (ev.line, the raw line: for the log only, it
+ * needs no answer).  "*" cancels (501 5.0.0); success gives "235 2.7.0"
+ * and SMTP_SERVER_EV_AUTH_DONE (ev.arg = the user); bad credentials
+ * "535 5.7.8", bad syntax "501 5.5.2".  With conf.auth_required, MAIL
+ * before AUTH gets "530 5.7.0".  STARTTLS forgets the authentication.
+ * Without conf.auth, AUTH is answered 502 (and SMTP_CAP_AUTH advertises
+ * conf.auth_mechs, a lure for client tests).  Lines that held AUTH
+ * payloads are wiped by the next call into the engine.
+ *
  * Events carry borrowed pointers valid until the next call into the
  * engine.
  */
@@ -37,6 +53,8 @@
 
 #include "smtp/caps.h"
 #include "util/buf.h"
+
+struct smtp_sasl_server_conf;	/* smtp/sasl_server.h */
 
 #define SMTP_SERVER_LINE_MAX 4096
 #define SMTP_SERVER_OUT_MAX (1u << 20)
@@ -67,8 +85,14 @@ struct smtp_server_conf {
 	const char *hostname;		/* in the greeting and EHLO reply */
 	unsigned caps;			/* enum smtp_cap bits to offer */
 	unsigned long long size_max;	/* SIZE to announce and enforce; 0 none */
-	const char *auth_mechs;		/* "PLAIN LOGIN" when SMTP_CAP_AUTH */
+	const char *auth_mechs;		/* AUTH's list; NULL: all of
+					 * smtp_sasl_server_mechs() (with
+					 * auth), "PLAIN" (without) */
 	bool tls_active;		/* session is TLS already (implicit TLS) */
+	/* AUTH served (borrowed; read at each AUTH, so the driver may add
+	 * channel binding data after a handshake); NULL: AUTH gets 502. */
+	const struct smtp_sasl_server_conf *auth;
+	bool auth_required;		/* MAIL before AUTH: 530 5.7.0 */
 };
 
 enum smtp_server_event_type {
@@ -78,7 +102,10 @@ enum smtp_server_event_type {
 	SMTP_SERVER_EV_DATA_END, /* message complete: awaits accept()/reply() */
 	SMTP_SERVER_EV_STARTTLS, /* 220 queued: flush it, handshake, then
 				  * smtp_server_tls_started() */
-	SMTP_SERVER_EV_CLOSE	/* QUIT answered (flush, then close) */
+	SMTP_SERVER_EV_CLOSE,	/* QUIT answered (flush, then close) */
+	SMTP_SERVER_EV_AUTH_LINE, /* an AUTH response line (ev.line), already
+				  * handled: for the log; no answer */
+	SMTP_SERVER_EV_AUTH_DONE /* 235 queued; ev.arg = the user */
 };
 
 struct smtp_server_event {
@@ -137,6 +164,17 @@ bool smtp_server_closed(const struct smtp_server *s);
 /* After EV_STARTTLS, once the handshake succeeded: state back to before
  * HELO/EHLO, and STARTTLS no longer offered. */
 void smtp_server_tls_started(struct smtp_server *s);
+
+/*
+ * Replace conf.auth (NULL: AUTH no longer advertised nor served), e.g.
+ * to add channel binding after a handshake.  Takes effect at the next
+ * EHLO or AUTH; an exchange in progress keeps its own copy.
+ */
+void smtp_server_set_auth(struct smtp_server *s,
+    const struct smtp_sasl_server_conf *auth);
+
+/* The authenticated user (borrowed), or NULL before a successful AUTH. */
+const char *smtp_server_auth_user(const struct smtp_server *s);
 
 /* The envelope of the transaction in progress (borrowed). */
 void smtp_server_envelope(const struct smtp_server *s,

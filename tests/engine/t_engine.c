@@ -15,6 +15,8 @@
 #include <string.h>
 
 #include "smtp/client.h"
+#include "smtp/sasl.h"
+#include "smtp/sasl_server.h"
 #include "smtp/server.h"
 #include "tap.h"
 
@@ -48,6 +50,11 @@ struct pair {
 	char env_from[128];
 	size_t env_nrcpt;
 	char ev[512];
+	/* AUTH */
+	struct smtp_sasl *sasl;
+	struct secret pw;
+	char auth_mech[64];		/* the AUTH command's mechanism */
+	int auth_lines;			/* EV_AUTH_LINE events */
 };
 
 static const char *const outcome_names[] = { "OK", "TEMP", "PERM" };
@@ -110,7 +117,16 @@ server_events(struct pair *p)
 		case SMTP_SERVER_EV_COMMAND:
 			if (ev.cmd != SMTP_SERVER_CMD_CONNECT)
 				p->burst++;
+			if (ev.cmd == SMTP_SERVER_CMD_AUTH)
+				snprintf(p->auth_mech, sizeof(p->auth_mech),
+				    "%.*s", (int)strcspn(ev.arg, " "), ev.arg);
 			answer(p, ev.cmd);
+			break;
+		case SMTP_SERVER_EV_AUTH_LINE:
+			p->auth_lines++;
+			break;
+		case SMTP_SERVER_EV_AUTH_DONE:
+			log_ev(p, "AUTH:%s", ev.arg);
 			break;
 		case SMTP_SERVER_EV_DATA:
 			buf_append(&p->received, ev.data, ev.len);
@@ -289,6 +305,8 @@ pair_free(struct pair *p)
 {
 	smtp_client_free(p->c);
 	smtp_server_free(p->s);
+	smtp_sasl_free(p->sasl);
+	secret_free(&p->pw);
 	buf_free(&p->received);
 }
 
@@ -456,6 +474,167 @@ test_starttls(void)
 	pair_free(&p);
 }
 
+/* ---- AUTH through both engines ---- */
+
+static const char cb_data[] = "0123456789abcdef0123456789abcdef";
+
+static int
+users(void *arg, const char *user, struct secret *pw)
+{
+	(void)arg;
+	return strcmp(user, "user") == 0 ? secret_set(pw, "pencil", 6) : -1;
+}
+
+static int
+tokens(void *arg, const char *user, const char *token)
+{
+	(void)arg;
+	return strcmp(user, "user") == 0 && strcmp(token, "tok") == 0 ? 0 : -1;
+}
+
+static struct smtp_sasl_server_conf auth_conf = {
+	.password = users, .token = tokens, .cb_type = "tls-exporter",
+	.cb_data = cb_data, .cb_len = sizeof(cb_data) - 1,
+	.external_id = "user", .scram_iterations = 4096,
+};
+
+/*
+ * A pair where the client authenticates with mech (NULL: auth on) and
+ * pass, over implicit TLS (tls) with channel binding; the server serves
+ * AUTH (auth_conf) when serve, and requires it when required.
+ */
+static void
+auth_pair_init(struct pair *p, const char *mech, const char *pass, bool tls,
+    bool serve, bool required)
+{
+	struct smtp_sasl_conf ac = { .mech = mech, .user = "user",
+	    .host = "mx.example", .port = 465 };
+	struct smtp_server_conf sc;
+	struct smtp_client_conf cc;
+	struct err e;
+
+	memset(p, 0, sizeof(*p));
+	secret_init(&p->pw);
+	if (pass != NULL)
+		secret_set(&p->pw, pass, strlen(pass));
+	ac.password = &p->pw;
+	p->sasl = mech != NULL && strcmp(mech, "none") == 0 ? NULL :
+	    smtp_sasl_new(&ac);
+	if (p->sasl != NULL && tls)
+		smtp_sasl_set_channel_binding(p->sasl, "tls-exporter", cb_data,
+		    sizeof(cb_data) - 1, &e);
+	memset(&sc, 0, sizeof(sc));
+	sc.hostname = "mx.example";
+	sc.caps = SMTP_CAP_PIPELINING | SMTP_CAP_AUTH;
+	sc.tls_active = tls;
+	sc.auth = serve ? &auth_conf : NULL;
+	sc.auth_required = required;
+	memset(&cc, 0, sizeof(cc));
+	cc.helo_name = "client.example";
+	cc.tls = tls ? SMTP_CLIENT_TLS_IMPLICIT : SMTP_CLIENT_TLS_NONE;
+	cc.sasl = p->sasl;
+	p->s = smtp_server_new(&sc);
+	p->c = smtp_client_new(&cc);
+	p->txn = &txn2_last;
+	p->body = "Subject: hi\r\n\r\nhello\r\n";
+	buf_init(&p->received, 1 << 20);
+}
+
+#define DELIVERED "READY BODY R0:OK:250 R1:OK:250 T:OK:2 DONE"
+
+static void
+test_auth_each(void)
+{
+	static const struct {
+		const char *mech, *pass;
+	} ok[] = {
+		{ "PLAIN", "pencil" }, { "LOGIN", "pencil" },
+		{ "CRAM-MD5", "pencil" }, { "SCRAM-SHA-1", "pencil" },
+		{ "SCRAM-SHA-256", "pencil" }, { "SCRAM-SHA-1-PLUS", "pencil" },
+		{ "SCRAM-SHA-256-PLUS", "pencil" }, { "XOAUTH2", "tok" },
+		{ "OAUTHBEARER", "tok" }, { "EXTERNAL", NULL },
+	};
+	char name[128];
+	struct pair p;
+	size_t i;
+
+	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		auth_pair_init(&p, ok[i].mech, ok[i].pass, true, true, false);
+		pump(&p);
+		snprintf(name, sizeof(name), "AUTH %s: authenticated, "
+		    "delivered%s", ok[i].mech, bytewise ? " (bytewise)" : "");
+		tap_is_str(p.ev, "AUTH:user " DELIVERED, name);
+		snprintf(name, sizeof(name), "AUTH %s: mechanism sent",
+		    ok[i].mech);
+		tap_is_str(p.auth_mech, ok[i].mech, name);
+		pair_free(&p);
+
+		if (ok[i].pass == NULL)
+			continue;
+		auth_pair_init(&p, ok[i].mech, "wrong", true, true, false);
+		pump(&p);
+		snprintf(name, sizeof(name), "AUTH %s, wrong credentials: "
+		    "535, no MAIL", ok[i].mech);
+		tap_ok(strcmp(p.ev, "F:noperm") == 0 &&
+		    p.seen[SMTP_SERVER_CMD_MAIL] == 0, "%s (%s)", name, p.ev);
+		pair_free(&p);
+	}
+}
+
+static void
+test_auth_policy(void)
+{
+	struct pair p;
+
+	auth_pair_init(&p, NULL, "pencil", true, true, false);
+	pump(&p);
+	tap_is_str(p.auth_mech, "SCRAM-SHA-256-PLUS",
+	    "auth on, TLS with binding: SCRAM-SHA-256-PLUS");
+	tap_is_str(p.ev, "AUTH:user " DELIVERED, "auth on: delivered");
+	pair_free(&p);
+
+	auth_pair_init(&p, NULL, "pencil", false, true, false);
+	pump(&p);
+	tap_is_str(p.auth_mech, "SCRAM-SHA-256",
+	    "auth on, no TLS: SCRAM-SHA-256 (no -PLUS advertised)");
+	tap_is_str(p.ev, "AUTH:user " DELIVERED, "no TLS, SCRAM: delivered");
+	tap_is_int(p.auth_lines, 2, "SCRAM: two response lines");
+	pair_free(&p);
+
+	auth_pair_init(&p, "PLAIN", "pencil", false, true, false);
+	pump(&p);
+	tap_is_str(p.ev, "F:noperm", "PLAIN without TLS: refused by policy");
+	tap_is_int(p.seen[SMTP_SERVER_CMD_AUTH], 0, "... no AUTH sent");
+	pair_free(&p);
+
+	auth_conf.forge_scram_signature = true;
+	auth_pair_init(&p, "SCRAM-SHA-256", "pencil", true, true, false);
+	pump(&p);
+	tap_is_str(p.ev, "F:protocol", "forged server signature: protocol");
+	tap_is_int(p.seen[SMTP_SERVER_CMD_MAIL], 0, "... no MAIL");
+	auth_conf.forge_scram_signature = false;
+	pair_free(&p);
+
+	auth_pair_init(&p, "none", NULL, true, true, true);
+	pump(&p);
+	tap_is_str(p.ev, "READY R0:PERM:530 R1:PERM:530 T:PERM:0 DONE",
+	    "auth_required, client without AUTH: MAIL refused with 530");
+	tap_is_int(p.env_nrcpt, 0, "... nothing delivered");
+	tap_is_int((long long)p.received.len, 0, "... no data");
+	pair_free(&p);
+
+	auth_pair_init(&p, "PLAIN", "pencil", true, true, true);
+	pump(&p);
+	tap_is_str(p.ev, "AUTH:user " DELIVERED,
+	    "auth_required, authenticated: delivered");
+	pair_free(&p);
+
+	auth_pair_init(&p, "PLAIN", "pencil", true, false, false);
+	pump(&p);
+	tap_is_str(p.ev, "F:noperm", "server without AUTH conf: 502: failed");
+	pair_free(&p);
+}
+
 static void
 run_all(void)
 {
@@ -471,6 +650,8 @@ run_all(void)
 	}
 	test_helo_fallback();
 	test_starttls();
+	test_auth_each();
+	test_auth_policy();
 }
 
 int

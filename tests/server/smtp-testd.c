@@ -31,6 +31,8 @@
 
 #include "io/net.h"
 #include "io/session.h"
+#include "io/tls.h"
+#include "smtp/sasl_server.h"
 #include "smtp/server.h"
 #include "util/buf.h"
 #include "util/err.h"
@@ -57,6 +59,10 @@ struct sess {
 	int msgfd;			/* message data being received */
 	char msgtmp[PATH_MAX];
 	unsigned ntmp;
+	/* AUTH (issue 3) */
+	struct smtp_sasl_server_conf auth;
+	struct buf cb;			/* the TLS channel binding */
+	struct buf ext_id;		/* verified client certificate */
 };
 
 /* What handling an event decided. */
@@ -414,6 +420,211 @@ record(struct sess *ss, const struct smtp_server_event *ev, int code)
 	}
 }
 
+/* ---- AUTH (issue 3) ------------------------------------------------ */
+
+/* The password of user from --auth-users FILE ("user:password" lines). */
+static int
+testd_auth_password(void *arg, const char *user, struct secret *pw)
+{
+	const struct sess *ss = arg;
+	char *line = NULL;
+	size_t cap = 0, ulen = strlen(user), n;
+	ssize_t len;
+	FILE *fp;
+	int rc = -1;
+
+	if (ss->o->auth_users == NULL ||
+	    (fp = fopen(ss->o->auth_users, "r")) == NULL)
+		return -1;
+	while (rc == -1 && (len = getline(&line, &cap, fp)) > 0) {
+		n = (size_t)len;
+		while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+			n--;
+		if (n > ulen && line[ulen] == ':' &&
+		    strncmp(line, user, ulen) == 0)
+			rc = secret_set(pw, line + ulen + 1, n - ulen - 1);
+	}
+	if (line != NULL)
+		explicit_bzero(line, cap);
+	free(line);
+	fclose(fp);
+	return rc;
+}
+
+/* 0 when --auth-token USER:TOKEN names this pair. */
+static int
+testd_auth_token(void *arg, const char *user, const char *token)
+{
+	const struct sess *ss = arg;
+	size_t i, ulen = strlen(user);
+
+	for (i = 0; i < ss->o->nauth_tokens; i++) {
+		const char *t = ss->o->auth_tokens[i];
+
+		if (strncmp(t, user, ulen) == 0 && t[ulen] == ':' &&
+		    strcmp(t + ulen + 1, token) == 0)
+			return 0;
+	}
+	return -1;
+}
+
+/* Serve AUTH when any --auth-* option asked for it. */
+static void
+testd_auth_setup(struct sess *ss)
+{
+	buf_init(&ss->cb, 1024);
+	buf_init(&ss->ext_id, 1024);
+	if (!ss->o->auth || ss->srv == NULL)
+		return;
+	memset(&ss->auth, 0, sizeof(ss->auth));
+	ss->auth.password = testd_auth_password;
+	ss->auth.token = testd_auth_token;
+	ss->auth.arg = ss;
+	ss->auth.scram_iterations = ss->o->scram_iterations;
+	ss->auth.forge_scram_signature = ss->o->scram_forge;
+	smtp_server_set_auth(ss->srv, &ss->auth);
+}
+
+/* After a handshake: -PLUS gets the channel binding, EXTERNAL the
+ * client certificate; --auth-before-tls-only withdraws AUTH. */
+static void
+testd_auth_tls(struct sess *ss)
+{
+	const char *type = NULL;
+	struct err e;
+
+	if (!ss->o->auth || ss->srv == NULL)
+		return;
+	if (ss->o->auth_before_tls_only) {
+		smtp_server_set_auth(ss->srv, NULL);
+		return;
+	}
+	buf_reset(&ss->cb);
+	if (io_tls_channel_binding(ss->io.tls, &type, &ss->cb, &e) ==
+	    ERR_OK && ss->cb.len > 0) {
+		ss->auth.cb_type = type;
+		ss->auth.cb_data = ss->cb.data;
+		ss->auth.cb_len = ss->cb.len;
+	}
+	buf_reset(&ss->ext_id);
+	if (io_tls_peer_verified(ss->io.tls, &ss->ext_id))
+		ss->auth.external_id = buf_str(&ss->ext_id);
+}
+
+static void
+testd_auth_free(struct sess *ss)
+{
+	buf_free(&ss->cb);
+	buf_free(&ss->ext_id);
+}
+
+/* The transcript: responses in clear (a test server), then the user. */
+static void
+testd_auth_event(struct sess *ss, const struct smtp_server_event *ev)
+{
+	if (ev->type == SMTP_SERVER_EV_AUTH_LINE)
+		log_line(ss, "C: ", ev->line, strlen(ev->line));
+	else
+		log_line(ss, "A: authenticated ", ev->arg, strlen(ev->arg));
+}
+
+/* ---- end of AUTH ---------------------------------------------------- */
+
+/* ---- TLS (issue 3) ------------------------------------------------- */
+
+static enum err_kind flush(struct sess *ss, struct err *e);
+
+/*
+ * Hook for the AUTH work: called after every successful handshake
+ * (STARTTLS or --implicit-tls), with ss->io.tls set.  From there
+ * io_tls_channel_binding(ss->io.tls, ...) gives SCRAM-*-PLUS its
+ * channel binding and io_tls_peer_verified(ss->io.tls, ...) the client
+ * certificate's subject for EXTERNAL.  Nothing to do without AUTH.
+ */
+static void
+testd_tls_ready(struct sess *ss)
+{
+	testd_auth_tls(ss);	/* AUTH (issue 3) */
+}
+
+/* Whether a 220 to STARTTLS can be followed by something: a handshake,
+ * or one of the attacks. */
+static bool
+tls_can_start(const struct testd_opts *o)
+{
+	return o->tls_cert != NULL || o->inject_len > 0 || o->tls_abort;
+}
+
+/* Handshake as the server; "T: TLSv1.3 ..." or "T: handshake failed". */
+static bool
+tls_handshake(struct sess *ss)
+{
+	struct io_tls_server_conf tc;
+	struct buf line;
+	struct err e;
+
+	memset(&tc, 0, sizeof(tc));
+	tc.cert_file = ss->o->tls_cert;
+	tc.key_file = ss->o->tls_key;
+	tc.client_ca_file = ss->o->client_ca;
+	tc.require_client_cert = ss->o->require_client_cert;
+	tc.priorities = ss->o->tls_priorities;
+	tc.timeout_s = (int)ss->o->idle_exit;
+	buf_init(&line, TESTD_LOGLINE_MAX);
+	if (io_session_start_tls_server(&ss->io, &tc, &e) != ERR_OK) {
+		(void)buf_printf(&line, "%s%s", strncmp(e.msg, "handshake "
+		    "failed", 16) == 0 ? "" : "handshake failed: ", e.msg);
+		log_line(ss, "T: ", line.data, line.len);
+		buf_free(&line);
+		return false;
+	}
+	io_tls_describe(ss->io.tls, &line);
+	if (io_tls_peer_verified(ss->io.tls, NULL))
+		(void)buf_append_str(&line, ", client certificate verified");
+	log_line(ss, "T: ", buf_str(&line), line.len);
+	buf_free(&line);
+	testd_tls_ready(ss);
+	return true;
+}
+
+/*
+ * The 220 to STARTTLS is queued: write it (with --starttls-inject's
+ * bytes in the same write), then --tls-abort closes, a certificate
+ * means the handshake, and without one the session ends.
+ */
+static enum flow
+on_starttls(struct sess *ss)
+{
+	struct buf out;
+	struct err e;
+	const char *p;
+	size_t n;
+	enum err_kind rc;
+
+	if (ss->o->inject_len > 0) {
+		p = smtp_server_output(ss->srv, &n);
+		buf_init(&out, n + ss->o->inject_len);
+		(void)buf_append(&out, p, n);
+		(void)buf_append(&out, ss->o->inject, ss->o->inject_len);
+		log_line(ss, "S: ", p, n > 2 ? n - 2 : n);
+		log_line(ss, "T: inject ", ss->o->inject, ss->o->inject_len);
+		rc = io_session_write(&ss->io, out.data, out.len,
+		    ss->io.to.command, &e);
+		buf_free(&out);
+		smtp_server_output_consume(ss->srv, n);
+		child_round_trips = (sig_atomic_t)(ss->io.flights - 1);
+	} else
+		rc = flush(ss, &e);
+	if (rc != ERR_OK || ss->o->tls_abort)
+		return FLOW_DROP;
+	if (ss->o->tls_cert == NULL || !tls_handshake(ss))
+		return FLOW_DROP;
+	smtp_server_tls_started(ss->srv);
+	return FLOW_GO;
+}
+
+/* ---- end of TLS ----------------------------------------------------- */
+
 static enum flow
 on_command(struct sess *ss, const struct smtp_server_event *ev)
 {
@@ -426,8 +637,8 @@ on_command(struct sess *ss, const struct smtp_server_event *ev)
 	f = before_answer(ss, step);
 	if (f != FLOW_GO)
 		return f;
-	if (ev->cmd == SMTP_SERVER_CMD_STARTTLS) {
-		/* No TLS in this build of the test server yet. */
+	if (ev->cmd == SMTP_SERVER_CMD_STARTTLS && !tls_can_start(ss->o)) {
+		/* TLS (issue 3): offered with --ext but no certificate. */
 		smtp_server_reply(ss->srv, 454, "4.7.0 TLS not available");
 		return FLOW_GO;
 	}
@@ -491,9 +702,13 @@ on_event(struct sess *ss, const struct smtp_server_event *ev)
 		return on_data_end(ss, ev);
 	case SMTP_SERVER_EV_STARTTLS:
 		log_line(ss, "T: ", "starttls", 8);
-		return FLOW_END;	/* no TLS yet: see on_command() */
+		return on_starttls(ss);	/* TLS (issue 3) */
 	case SMTP_SERVER_EV_CLOSE:
 		return FLOW_END;
+	case SMTP_SERVER_EV_AUTH_LINE:	/* AUTH (issue 3) */
+	case SMTP_SERVER_EV_AUTH_DONE:
+		testd_auth_event(ss, ev);
+		return FLOW_GO;
 	default:
 		return FLOW_GO;
 	}
@@ -589,8 +804,10 @@ new_engine(const struct testd_opts *o)
 	conf.hostname = o->hostname;
 	conf.caps = o->caps;
 	conf.size_max = o->size;
-	conf.auth_mechs = "PLAIN LOGIN";
-	conf.tls_active = false;
+	/* AUTH (issue 3): without --auth-*, "AUTH" is a lure (502). */
+	conf.auth_mechs = o->auth ? o->auth_mechs : "PLAIN LOGIN";
+	conf.auth_required = o->auth_required;
+	conf.tls_active = o->implicit_tls;	/* TLS (issue 3) */
 	return smtp_server_new(&conf);
 }
 
@@ -618,12 +835,15 @@ run_session(const struct testd_opts *o, unsigned num, int fd)
 		    name, strerror(errno));
 	child_logfd = ss.logfd;
 	ss.srv = new_engine(o);
-	if (ss.srv != NULL)
+	testd_auth_setup(&ss);	/* AUTH (issue 3) */
+	/* TLS (issue 3): RFC 8314 implicit TLS, before the greeting. */
+	if (ss.srv != NULL && (!o->implicit_tls || tls_handshake(&ss)))
 		session_loop(&ss);
 	finish_transcript();
 	msg_discard(&ss);
 	io_session_close(&ss.io);
 	smtp_server_free(ss.srv);
+	testd_auth_free(&ss);	/* AUTH (issue 3) */
 	buf_free(&ss.helo);
 	buf_free(&ss.mail);
 	buf_free(&ss.rcpts);

@@ -23,7 +23,7 @@
 
 static const char *const step_names[STEP_COUNT] = {
 	"connect", "ehlo", "helo", "mail", "rcpt", "data", "dataend",
-	"rset", "noop", "quit", "vrfy"
+	"rset", "noop", "quit", "vrfy", "starttls"
 };
 
 static void
@@ -37,8 +37,16 @@ usage(void)
 	    "[--reply-rcpt PATTERN=CODE TEXT]...\n"
 	    "\t[--after STEP[#N]=421|drop]... [--stall STEP[#N]=SECONDS]... "
 	    "[-v]\n"
+	    "\t[--tls-cert FILE --tls-key FILE] [--implicit-tls] "
+	    "[--client-ca FILE]\n"
+	    "\t[--require-client-cert] [--tls-priorities STRING] "
+	    "[--starttls-inject TEXT]\n\t[--tls-abort]\n"
+	    "\t[--auth-users FILE] [--auth-token USER:TOKEN]... "
+	    "[--auth-mechs LIST]\n\t[--auth-required] "
+	    "[--auth-before-tls-only] [--scram-forge]\n"
+	    "\t[--scram-iterations N]\n"
 	    "steps: connect ehlo helo mail rcpt data dataend rset noop quit "
-	    "vrfy\n");
+	    "vrfy starttls\n");
 	exit(2);
 }
 
@@ -257,10 +265,46 @@ add_stall(struct testd_opts *o, const char *arg)
 	parse_step(arg, n, &r->step, &r->nth);
 }
 
+/* ---- TLS options (issue 3) ----------------------------------------- */
+
+/* --starttls-inject TEXT: "\r", "\n", "\t" and "\\" unescaped. */
+static void
+set_inject(struct testd_opts *o, const char *arg)
+{
+	size_t n = 0;
+	char c;
+
+	for (; *arg != '\0'; arg++) {
+		c = *arg;
+		if (c == '\\' && arg[1] != '\0') {
+			arg++;
+			c = *arg == 'r' ? '\r' : *arg == 'n' ? '\n' :
+			    *arg == 't' ? '\t' : *arg;
+		}
+		if (n == sizeof(o->inject))
+			bad_usage("--starttls-inject: text too long");
+		o->inject[n++] = c;
+	}
+	o->inject_len = n;
+}
+
+/* Whether ch was a TLS option (and then it is applied). */
+static bool
+parse_tls_opt(struct testd_opts *o, int ch);
+
+/* ---- end of TLS options --------------------------------------------- */
+
 enum {
 	OPT_DIR = 256, OPT_LISTEN, OPT_PORT_FILE, OPT_SESSIONS, OPT_IDLE_EXIT,
 	OPT_HOSTNAME, OPT_EXT, OPT_NO_EXT, OPT_NO_ESMTP, OPT_SIZE, OPT_REPLY,
-	OPT_REPLY_RCPT, OPT_AFTER, OPT_STALL
+	OPT_REPLY_RCPT, OPT_AFTER, OPT_STALL,
+	/* TLS (issue 3) */
+	OPT_TLS_CERT, OPT_TLS_KEY, OPT_IMPLICIT_TLS, OPT_CLIENT_CA,
+	OPT_REQUIRE_CLIENT_CERT, OPT_TLS_PRIORITIES, OPT_STARTTLS_INJECT,
+	OPT_TLS_ABORT,
+	/* AUTH (issue 3) */
+	OPT_AUTH_USERS, OPT_AUTH_TOKEN, OPT_AUTH_MECHS, OPT_AUTH_REQUIRED,
+	OPT_AUTH_BEFORE_TLS_ONLY, OPT_SCRAM_FORGE, OPT_SCRAM_ITERATIONS
 };
 
 static const struct option long_opts[] = {
@@ -278,8 +322,77 @@ static const struct option long_opts[] = {
 	{ "reply-rcpt", required_argument, NULL, OPT_REPLY_RCPT },
 	{ "after", required_argument, NULL, OPT_AFTER },
 	{ "stall", required_argument, NULL, OPT_STALL },
+	/* TLS (issue 3) */
+	{ "tls-cert", required_argument, NULL, OPT_TLS_CERT },
+	{ "tls-key", required_argument, NULL, OPT_TLS_KEY },
+	{ "implicit-tls", no_argument, NULL, OPT_IMPLICIT_TLS },
+	{ "client-ca", required_argument, NULL, OPT_CLIENT_CA },
+	{ "require-client-cert", no_argument, NULL, OPT_REQUIRE_CLIENT_CERT },
+	{ "tls-priorities", required_argument, NULL, OPT_TLS_PRIORITIES },
+	{ "starttls-inject", required_argument, NULL, OPT_STARTTLS_INJECT },
+	{ "tls-abort", no_argument, NULL, OPT_TLS_ABORT },
+	/* AUTH (issue 3) */
+	{ "auth-users", required_argument, NULL, OPT_AUTH_USERS },
+	{ "auth-token", required_argument, NULL, OPT_AUTH_TOKEN },
+	{ "auth-mechs", required_argument, NULL, OPT_AUTH_MECHS },
+	{ "auth-required", no_argument, NULL, OPT_AUTH_REQUIRED },
+	{ "auth-before-tls-only", no_argument, NULL,
+	    OPT_AUTH_BEFORE_TLS_ONLY },
+	{ "scram-forge", no_argument, NULL, OPT_SCRAM_FORGE },
+	{ "scram-iterations", required_argument, NULL, OPT_SCRAM_ITERATIONS },
 	{ NULL, 0, NULL, 0 }
 };
+
+/* TLS (issue 3) */
+static bool
+parse_tls_opt(struct testd_opts *o, int ch)
+{
+	switch (ch) {
+	case OPT_TLS_CERT:		o->tls_cert = optarg; break;
+	case OPT_TLS_KEY:		o->tls_key = optarg; break;
+	case OPT_IMPLICIT_TLS:		o->implicit_tls = true; break;
+	case OPT_CLIENT_CA:		o->client_ca = optarg; break;
+	case OPT_REQUIRE_CLIENT_CERT:	o->require_client_cert = true; break;
+	case OPT_TLS_PRIORITIES:	o->tls_priorities = optarg; break;
+	case OPT_STARTTLS_INJECT:	set_inject(o, optarg); break;
+	case OPT_TLS_ABORT:		o->tls_abort = true; break;
+	default:
+		return false;
+	}
+	return true;
+}
+
+/* AUTH (issue 3): whether ch was an AUTH option (then applied). */
+static bool
+parse_auth_opt(struct testd_opts *o, int ch)
+{
+	switch (ch) {
+	case OPT_AUTH_USERS:		o->auth_users = optarg; break;
+	case OPT_AUTH_MECHS:		o->auth_mechs = optarg; break;
+	case OPT_AUTH_BEFORE_TLS_ONLY:	o->auth_before_tls_only = true; break;
+	case OPT_SCRAM_FORGE:		o->scram_forge = true; break;
+	case OPT_AUTH_REQUIRED:
+		o->auth_required = true;
+		return true;	/* alone, it serves no AUTH: 530 only */
+	case OPT_AUTH_TOKEN:
+		if (o->nauth_tokens == TESTD_TOKENS_MAX)
+			bad_usage("too many --auth-token options");
+		if (strchr(optarg, ':') == NULL)
+			bad_usage("--auth-token wants USER:TOKEN");
+		o->auth_tokens[o->nauth_tokens++] = optarg;
+		break;
+	case OPT_SCRAM_ITERATIONS:
+		o->scram_iterations = parse_num(optarg, 1000000,
+		    "--scram-iterations");
+		if (o->scram_iterations == 0)
+			bad_usage("--scram-iterations must be at least 1");
+		break;
+	default:
+		return false;
+	}
+	o->auth = true;
+	return true;
+}
 
 /* One option into o; --no-ext is applied later, after --ext. */
 static void
@@ -314,7 +427,9 @@ parse_one(struct testd_opts *o, int ch, unsigned *no_ext)
 	case OPT_AFTER:		add_after(o, optarg); break;
 	case OPT_STALL:		add_stall(o, optarg); break;
 	default:
-		usage();
+		if (!parse_tls_opt(o, ch) &&	/* TLS (issue 3) */
+		    !parse_auth_opt(o, ch))	/* AUTH (issue 3) */
+			usage();
 	}
 }
 
@@ -337,6 +452,16 @@ testd_opts_parse(struct testd_opts *o, int argc, char **argv)
 		bad_usage("--dir is required");
 	if (o->idle_exit == 0)
 		bad_usage("--idle-exit must be at least 1");
+	/* TLS (issue 3): a certificate offers STARTTLS unless --no-ext. */
+	if ((o->tls_cert == NULL) != (o->tls_key == NULL))
+		bad_usage("--tls-cert and --tls-key go together");
+	if (o->tls_cert == NULL && (o->implicit_tls || o->client_ca != NULL))
+		bad_usage("--implicit-tls and --client-ca need --tls-cert");
+	if ((o->tls_cert != NULL && !o->implicit_tls) || o->inject_len > 0 ||
+	    o->tls_abort)
+		o->caps |= SMTP_CAP_STARTTLS;
+	if (o->auth)			/* AUTH (issue 3), unless --no-ext */
+		o->caps |= SMTP_CAP_AUTH;
 	o->caps &= ~no_ext;
 	if (o->size != 0)
 		o->caps |= SMTP_CAP_SIZE;
@@ -393,6 +518,7 @@ testd_opts_step_of(enum smtp_server_cmd cmd)
 	case SMTP_SERVER_CMD_NOOP:	return STEP_NOOP;
 	case SMTP_SERVER_CMD_QUIT:	return STEP_QUIT;
 	case SMTP_SERVER_CMD_VRFY:	return STEP_VRFY;
+	case SMTP_SERVER_CMD_STARTTLS:	return STEP_STARTTLS;
 	default:			return STEP_NONE;
 	}
 }

@@ -20,6 +20,7 @@
 
 #define TESTD_RULES_MAX 128
 #define TESTD_TEXT_MAX 512
+#define TESTD_TOKENS_MAX 16	/* --auth-token options */
 
 /* The steps an option may name; STEP_DATAEND is the final dot. */
 enum testd_step {
@@ -34,6 +35,7 @@ enum testd_step {
 	STEP_NOOP,
 	STEP_QUIT,
 	STEP_VRFY,
+	STEP_STARTTLS,		/* TLS: --reply starttls=454 ... */
 	STEP_COUNT,
 	STEP_NONE = -1
 };
@@ -67,6 +69,28 @@ struct testd_opts {
 	unsigned long long size;
 	bool no_esmtp;
 	bool verbose;
+	/* ---- TLS (issue 3): see tests/server/README ---- */
+	const char *tls_cert;		/* --tls-cert: offer STARTTLS */
+	const char *tls_key;		/* --tls-key */
+	const char *client_ca;		/* --client-ca: request client certs */
+	const char *tls_priorities;	/* --tls-priorities */
+	bool implicit_tls;		/* --implicit-tls */
+	bool require_client_cert;	/* --require-client-cert */
+	bool tls_abort;			/* --tls-abort: close after the 220 */
+	char inject[TESTD_TEXT_MAX];	/* --starttls-inject, unescaped */
+	size_t inject_len;
+	/* ---- end of TLS ---- */
+	/* ---- AUTH (issue 3): see tests/server/README ---- */
+	bool auth;			/* any --auth-* option: serve AUTH */
+	const char *auth_users;		/* --auth-users FILE (user:password) */
+	const char *auth_tokens[TESTD_TOKENS_MAX];	/* --auth-token U:T */
+	size_t nauth_tokens;
+	const char *auth_mechs;		/* --auth-mechs LIST (NULL: all) */
+	bool auth_required;		/* --auth-required */
+	bool auth_before_tls_only;	/* --auth-before-tls-only */
+	bool scram_forge;		/* --scram-forge */
+	unsigned scram_iterations;	/* --scram-iterations N (0: 4096) */
+	/* ---- end of AUTH ---- */
 	struct testd_rule rules[TESTD_RULES_MAX];
 	size_t nrule;
 };

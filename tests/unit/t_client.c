@@ -761,8 +761,8 @@ test_auth_refused(void)
 	h_ready(&h, "250-mx\r\n250 AUTH PLAIN\r\n", "AUTH without TLS");
 	ev_is(&h, "F:noperm", "AUTH without TLS");
 	tap_is_str(h.fail_text,
-	    "refusing to send a password without TLS (auth_plaintext off)",
-	    "AUTH without TLS: text");
+	    "refusing AUTH PLAIN without TLS: it would expose the "
+	    "credentials (auth_plaintext off)", "AUTH without TLS: text");
 	out_is(&h, "QUIT\r\n", "AUTH without TLS: no AUTH, no MAIL");
 	h_free(&h);
 	smtp_sasl_free(s);

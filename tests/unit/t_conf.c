@@ -128,6 +128,20 @@ test_values(void)
 	value_is("auth\n", NULL, CONF_AUTH, "on", "auth without argument: on");
 	value_is("auth off\n", NULL, CONF_AUTH, "off", "auth off");
 	value_is("auth LoGiN\n", NULL, CONF_AUTH, "LOGIN", "auth LoGiN");
+	value_is("auth cram-md5\n", NULL, CONF_AUTH, "CRAM-MD5", "auth cram-md5");
+	value_is("auth scram-sha-1\n", NULL, CONF_AUTH, "SCRAM-SHA-1",
+	    "auth scram-sha-1");
+	value_is("auth scram-sha-256\n", NULL, CONF_AUTH, "SCRAM-SHA-256",
+	    "auth scram-sha-256");
+	value_is("auth scram-sha-1-plus\n", NULL, CONF_AUTH,
+	    "SCRAM-SHA-1-PLUS", "auth scram-sha-1-plus");
+	value_is("auth SCRAM-SHA-256-PLUS\n", NULL, CONF_AUTH,
+	    "SCRAM-SHA-256-PLUS", "auth SCRAM-SHA-256-PLUS");
+	value_is("auth xoauth2\n", NULL, CONF_AUTH, "XOAUTH2", "auth xoauth2");
+	value_is("auth oauthbearer\n", NULL, CONF_AUTH, "OAUTHBEARER",
+	    "auth oauthbearer");
+	value_is("auth external\n", NULL, CONF_AUTH, "EXTERNAL",
+	    "auth external");
 	value_is("syslog\n", NULL, CONF_SYSLOG, "on", "syslog empty: on");
 	value_is("syslog off\n", NULL, CONF_SYSLOG, "off", "syslog off");
 	value_is("syslog LOG_LOCAL7\n", NULL, CONF_SYSLOG, "LOG_LOCAL7",
@@ -179,12 +193,10 @@ test_bad_values(void)
 	    F ":1: auth_plaintext: expected on or off, got 'yes'");
 	parse_fails("auth_plaintext ON\n",
 	    F ":1: auth_plaintext: expected on or off, got 'ON'");
-	parse_fails("auth cram-md5\n",
-	    F ":1: auth: mechanism 'cram-md5' is not supported yet");
-	parse_fails("auth XOAUTH2\n",
-	    F ":1: auth: mechanism 'XOAUTH2' is not supported yet");
-	parse_fails("auth scram-sha-256\n",
-	    F ":1: auth: mechanism 'scram-sha-256' is not supported yet");
+	parse_fails("auth gssapi\n",
+	    F ":1: auth: mechanism 'gssapi' is not supported yet");
+	parse_fails("auth NTLM\n",
+	    F ":1: auth: mechanism 'NTLM' is not supported yet");
 	parse_fails("auth digest\n", F ":1: auth: unknown mechanism 'digest'");
 	parse_fails("syslog LOG_KERN\n", F ":1: syslog: expected on, off or a "
 	    "facility (LOG_USER, LOG_MAIL, LOG_LOCAL0..LOG_LOCAL7), got "
@@ -204,14 +216,8 @@ test_commands_refused(void)
 	parse_fails("aliases /etc/aliases\n",
 	    F ":1: 'aliases' is not supported yet");
 	parse_fails("eval echo x\n", F ":1: 'eval' is not supported yet");
-	parse_fails("tls on\n", F ":1: 'tls' is not supported yet");
-	parse_fails("tls\n", F ":1: 'tls' is not supported yet");
-	parse_fails("tls_trust_file /etc/ssl/certs/ca-certificates.crt\n",
-	    F ":1: 'tls_trust_file' is not supported yet");
-	parse_fails("tls_certcheck off\n",
-	    F ":1: 'tls_certcheck' is not supported yet");
-	parse_fails("tls_fingerprint AB:CD\n",
-	    F ":1: 'tls_fingerprint' is not supported yet");
+	parse_fails("tls_min_dh_prime_bits 2048\n",
+	    F ":1: 'tls_min_dh_prime_bits' is not supported yet");
 	parse_fails("defaults x\n", F ":1: defaults: takes no argument");
 	parse_fails("account\n", F ":1: account: needs a name");
 	parse_fails("account : a\n", F ":1: account: needs a name");
@@ -231,11 +237,66 @@ test_tls_off(void)
 	a = conf_parse_find(&c, "x");
 	tap_ok(a != NULL && !conf_parse_bool(a, CONF_TLS, true),
 	    "tls reads as off");
-	tap_ok(conf_parse_get(a, CONF_TLS_STARTTLS) == NULL,
-	    "tls_starttls not stored");
+	tap_ok(!conf_parse_bool(a, CONF_TLS_STARTTLS, true),
+	    "tls_starttls off stored");
 	conf_parse_free(&c);
 	parse_fails("tls off\ntls_starttls perhaps\n",
 	    F ":2: tls_starttls: expected on or off, got 'perhaps'");
+}
+
+/* The TLS commands (issue 3): stored, and their values checked. */
+static void
+test_tls_keys(void)
+{
+	static const char fp256[] = "AB:CD:EF:01:23:45:67:89:ab:cd:ef:01:23:"
+	    "45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89";
+	const struct conf_account *a;
+	struct conf c;
+	struct err e;
+	char text[1024];
+
+	snprintf(text, sizeof(text), "account x\nhost h\ntls\n"
+	    "tls_starttls off\ntls_trust_file ~/ca.pem\ntls_crl_file c.pem\n"
+	    "tls_fingerprint %s\ntls_key_file k.pem\ntls_cert_file c.pem\n"
+	    "tls_certcheck off\ntls_priorities NORMAL:-VERS-TLS1.2\n"
+	    "tls_host_override mail.example\ntls_min_version TLSv1.3\n",
+	    fp256);
+	tap_is_int(parse(&c, text, &e), ERR_OK, "tls keys accepted");
+	a = conf_parse_find(&c, "x");
+	tap_ok(a != NULL && conf_parse_bool(a, CONF_TLS, false), "tls on");
+	tap_ok(a != NULL && !conf_parse_bool(a, CONF_TLS_STARTTLS, true),
+	    "tls_starttls off");
+	tap_ok(a != NULL && !conf_parse_bool(a, CONF_TLS_CERTCHECK, true),
+	    "tls_certcheck off");
+	tap_is_str(a != NULL ? conf_parse_get(a, CONF_TLS_FINGERPRINT) : NULL,
+	    fp256, "tls_fingerprint stored as given");
+	tap_is_str(a != NULL ? conf_parse_get(a, CONF_TLS_TRUST_FILE) : NULL,
+	    "~/ca.pem", "tls_trust_file stored unexpanded");
+	tap_is_str(a != NULL ? conf_parse_get(a, CONF_TLS_MIN_VERSION) : NULL,
+	    "TLSv1.3", "tls_min_version");
+	conf_parse_free(&c);
+	tap_is_int(parse(&c, "tls_fingerprint 0123456789abcdef0123"
+	    "456789abcdef01234567\n", &e), ERR_OK,
+	    "SHA-1 fingerprint, plain hex");
+	conf_parse_free(&c);
+	tap_is_int(parse(&c, "tls_fingerprint\ntls_min_version\n", &e),
+	    ERR_OK, "empty tls_fingerprint and tls_min_version unset");
+	conf_parse_free(&c);
+	parse_fails("tls_fingerprint AB:CD\n", F ":1: tls_fingerprint: "
+	    "expected the SHA-256 (32 bytes) or SHA-1 (20 bytes) fingerprint "
+	    "in hex, as AB:CD:..., got 'AB:CD'");
+	parse_fails("tls_fingerprint 0123456789abcdef0123456789abcdef0123456g"
+	    "\n", F ":1: tls_fingerprint: expected the SHA-256 (32 bytes) or "
+	    "SHA-1 (20 bytes) fingerprint in hex, as AB:CD:..., got "
+	    "'0123456789abcdef0123456789abcdef0123456g'");
+	parse_fails("tls_fingerprint 01:23456789abcdef0123456789abcdef01234567"
+	    "\n", F ":1: tls_fingerprint: expected the SHA-256 (32 bytes) or "
+	    "SHA-1 (20 bytes) fingerprint in hex, as AB:CD:..., got "
+	    "'01:23456789abcdef0123456789abcdef01234567'");
+	parse_fails("tls_min_version TLSv1.1\n", F ":1: tls_min_version: "
+	    "expected TLSv1.2 or TLSv1.3, got 'TLSv1.1'");
+	parse_fails("tls_certcheck maybe\n",
+	    F ":1: tls_certcheck: expected on or off, got 'maybe'");
 }
 
 static void
@@ -710,7 +771,7 @@ eval_pw(const char *text, struct secret *pw, struct err *e)
 
 	secret_init(pw);
 	if ((rc = parse(&c, text, e)) == ERR_OK)
-		rc = conf_load_password(&c.defaults, pw, e);
+		rc = conf_load_password(&c.defaults, NULL, NULL, false, pw, e);
 	conf_parse_free(&c);
 	return rc;
 }
@@ -767,6 +828,203 @@ test_password(void)
 	secret_free(&pw);
 }
 
+/* ---- password sources: password, passwordeval, ~/.netrc, /etc/netrc ---- */
+
+#define NETRC_HOST "smtp.example.org"
+
+static char home[300], home_netrc[320], sys_netrc[320];
+
+/* conf_load_password_with() for the defaults of text, may_prompt false. */
+static enum err_kind
+src_pw(const char *text, const char *host, const char *user,
+    struct secret *pw, struct err *e)
+{
+	struct conf c;
+	enum err_kind rc;
+
+	secret_init(pw);
+	err_clear(e);
+	if ((rc = parse(&c, text, e)) == ERR_OK)
+		rc = conf_load_password_with(&c.defaults, host, user, false,
+		    sys_netrc, pw, e);
+	conf_parse_free(&c);
+	return rc;
+}
+
+/* The password found for text/host/user is want (NULL: none). */
+static void
+src_is(const char *text, const char *host, const char *user,
+    const char *want, const char *name)
+{
+	struct secret pw;
+	struct err e;
+	enum err_kind rc = src_pw(text, host, user, &pw, &e);
+
+	if (rc != ERR_OK) {
+		tap_ok(0, "%s", name);
+		tap_diag("  got kind %d, '%s'", rc, e.msg);
+	} else if (want == NULL)
+		tap_ok(!secret_is_set(&pw), "%s", name);
+	else
+		tap_is_str(pw.data != NULL ? pw.data : "(unset)", want, name);
+	secret_free(&pw);
+}
+
+/* Must fail with kind and a message starting with msg; sets no password. */
+static void
+src_fails(const char *text, const char *user, enum err_kind kind,
+    const char *msg, const char *name)
+{
+	struct secret pw;
+	struct err e;
+	enum err_kind rc = src_pw(text, NETRC_HOST, user, &pw, &e);
+
+	if (!tap_ok(rc == kind && strncmp(e.msg, msg, strlen(msg)) == 0 &&
+	    !secret_is_set(&pw), "%s", name))
+		tap_diag("  got kind %d, '%s'", rc, e.msg);
+	secret_free(&pw);
+}
+
+static void
+write_netrc(const char *path, const char *text, mode_t mode)
+{
+	int fd;
+
+	unlink(path);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	if (fd == -1 || write(fd, text, strlen(text)) != (ssize_t)strlen(text))
+		tap_diag("cannot write %s: %s", path, strerror(errno));
+	if (fd != -1)
+		close(fd);
+	chmod(path, mode);
+}
+
+static void
+test_sources_order(void)
+{
+	src_is("password direct\npasswordeval echo eval\n", NETRC_HOST, "u",
+	    "direct", "password beats passwordeval and netrc");
+	src_is("passwordeval echo eval\n", NETRC_HOST, "u", "eval",
+	    "passwordeval beats netrc");
+	src_fails("passwordeval exit 1\n", "u", ERR_CONFIG,
+	    "passwordeval: command failed", "a failing passwordeval does not "
+	    "fall through to netrc");
+	src_is("host h\n", NETRC_HOST, "u", "home", "~/.netrc beats "
+	    "/etc/netrc; its entry for another login is passed over");
+	src_is("host h\n", "SMTP.example.ORG", "u", "home",
+	    "netrc host is case-insensitive");
+	src_is("host h\n", NETRC_HOST, "other", "sys-other", "~/.netrc "
+	    "entry for another login not used: /etc/netrc is");
+	src_is("host h\n", NETRC_HOST, "nobody", NULL, "no source: ERR_OK, "
+	    "password unset");
+	src_is("host h\n", "other.example.org", "d", "sys-default",
+	    "/etc/netrc default entry");
+	src_is("host h\n", NULL, "u", NULL, "no host: netrc not consulted");
+	src_is("host h\n", NETRC_HOST, NULL, NULL,
+	    "no user: netrc not consulted");
+	src_is("host h\n", NETRC_HOST, "", NULL, "empty user: same");
+	unlink(home_netrc);
+	src_is("host h\n", NETRC_HOST, "u", "sys-u", "no ~/.netrc: "
+	    "/etc/netrc");
+	unlink(sys_netrc);
+	src_is("host h\n", NETRC_HOST, "u", NULL, "neither file: unset");
+}
+
+static void
+test_sources_refused(void)
+{
+	char msg[1200];
+
+	write_netrc(home_netrc, "machine " NETRC_HOST " login u password p\n",
+	    0644);
+	snprintf(msg, sizeof(msg), "%s: contains passwords but is readable "
+	    "by others (chmod 600 %s)", home_netrc, home_netrc);
+	src_fails("host h\n", "u", ERR_CONFIG, msg, "~/.netrc 0644 refused");
+	chmod(home_netrc, 0640);
+	src_fails("host h\n", "u", ERR_CONFIG, msg, "~/.netrc 0640 refused");
+	chmod(home_netrc, 0604);
+	src_fails("host h\n", "u", ERR_CONFIG, msg, "~/.netrc 0604 refused");
+	src_is("host h\n", NETRC_HOST, "other", NULL, "~/.netrc 0604 "
+	    "without our entry: no password, no error (as ftp)");
+	write_netrc(home_netrc, "machine " NETRC_HOST " login u password "
+	    "\"open\n", 0600);
+	snprintf(msg, sizeof(msg), "%s:1: unterminated quote", home_netrc);
+	src_fails("host h\n", "u", ERR_CONFIG, msg, "~/.netrc syntax error");
+	write_netrc(sys_netrc, "machine " NETRC_HOST " login u password p\n",
+	    0644);
+	write_netrc(home_netrc, "", 0600);
+	src_is("host h\n", NETRC_HOST, "u", "p", "/etc/netrc 0644 is not "
+	    "refused (a system file)");
+	if (geteuid() == 0)
+		tap_skip(2, "root reads files mode 0000");
+	else {
+		chmod(sys_netrc, 0);
+		src_is("host h\n", NETRC_HOST, "u", NULL,
+		    "unreadable /etc/netrc skipped");
+		chmod(home_netrc, 0);
+		src_fails("host h\n", "u", ERR_NOPERM, home_netrc,
+		    "unreadable ~/.netrc is an error");
+	}
+	unlink(sys_netrc);
+	unlink(home_netrc);
+}
+
+static void
+test_sources_files(void)
+{
+	static const char entry[] = "machine " NETRC_HOST " login u "
+	    "password p\n";
+	char msg[1200];
+	char *big;
+	size_t n = (1u << 20) + 1;
+
+	if (mkdir(home_netrc, 0700) == -1)
+		tap_diag("mkdir %s: %s", home_netrc, strerror(errno));
+	snprintf(msg, sizeof(msg), "%s: not a regular file", home_netrc);
+	src_fails("host h\n", "u", ERR_CONFIG, msg, "~/.netrc directory");
+	rmdir(home_netrc);
+	if ((big = malloc(n + 1)) == NULL) {
+		tap_skip(2, "out of memory");
+		return;
+	}
+	memset(big, ' ', n);
+	big[n] = '\0';
+	memcpy(big, entry, sizeof(entry) - 1);
+	write_netrc(home_netrc, big, 0600);
+	snprintf(msg, sizeof(msg), "%s: larger than 1048576 bytes",
+	    home_netrc);
+	src_fails("host h\n", "u", ERR_CONFIG, msg, "~/.netrc over 1 MiB");
+	big[n - 1] = '\0';
+	write_netrc(home_netrc, big, 0600);
+	src_is("host h\n", NETRC_HOST, "u", "p", "~/.netrc of exactly 1 MiB");
+	free(big);
+	unlink(home_netrc);
+}
+
+static void
+test_password_sources(void)
+{
+	snprintf(home, sizeof(home), "%s/home", tmpdir);
+	snprintf(home_netrc, sizeof(home_netrc), "%s/.netrc", home);
+	snprintf(sys_netrc, sizeof(sys_netrc), "%s/sysnetrc", tmpdir);
+	if (mkdir(home, 0700) == -1)
+		tap_diag("mkdir %s: %s", home, strerror(errno));
+	setenv("HOME", home, 1);
+	write_netrc(home_netrc, "machine " NETRC_HOST " login x password "
+	    "wrong-login\nmachine " NETRC_HOST " login u password home\n",
+	    0600);
+	write_netrc(sys_netrc, "machine " NETRC_HOST " login other password "
+	    "sys-other\nmachine " NETRC_HOST " login u password sys-u\n"
+	    "default login d password sys-default\n", 0644);
+	test_sources_order();
+	test_sources_refused();
+	test_sources_files();
+	unlink(home_netrc);
+	unlink(sys_netrc);
+	if (rmdir(home) == -1)
+		tap_diag("rmdir %s: %s", home, strerror(errno));
+}
+
 static void
 cleanup(void)
 {
@@ -798,6 +1056,7 @@ main(void)
 	test_bad_values();
 	test_commands_refused();
 	test_tls_off();
+	test_tls_keys();
 	test_inheritance();
 	test_parents();
 	test_two_texts();
@@ -818,6 +1077,7 @@ main(void)
 	test_load_user();
 	test_load_default();
 	test_password();
+	test_password_sources();
 	cleanup();
 	return tap_done();
 }
