@@ -314,6 +314,7 @@ struct job {
 	struct deliver_input in;
 	struct secret password;
 	struct smtp_sasl *sasl;
+	bool gnutls_ready;		/* gnutls_global_init() was called */
 };
 
 /* The machine's name for EHLO and the default sender's domain. */
@@ -703,6 +704,36 @@ default_port(enum smtp_client_tls tls)
 
 /* ---- end of TLS ----------------------------------------------------- */
 
+/*
+ * GnuTLS initialises itself in a library constructor unless the program
+ * defines this hook, which GnuTLS exports for that purpose (GNUTLS_3_4
+ * symbol version).  Most submissions use neither TLS nor AUTH, so postie
+ * skips that start-up work and initialises GnuTLS only when it will use it
+ * (crypto_init).  Where the hook is not honoured, the library initialises
+ * itself as before and gnutls_global_init() merely counts a reference.
+ */
+int _gnutls_global_init_skip(void);
+
+int
+_gnutls_global_init_skip(void)
+{
+	return 1;
+}
+
+static enum err_kind
+crypto_init(struct job *j, struct err *e)
+{
+	int rc;
+
+	if (j->gnutls_ready)
+		return ERR_OK;
+	if ((rc = gnutls_global_init()) < 0)
+		return err_set(e, ERR_SOFTWARE, "cannot initialise GnuTLS: %s",
+		    gnutls_strerror(rc));
+	j->gnutls_ready = true;
+	return ERR_OK;
+}
+
 static enum err_kind
 submit(struct job *j, struct err *e)
 {
@@ -726,6 +757,9 @@ submit(struct job *j, struct err *e)
 		return e->kind;
 	req.port = port != NULL ? port : default_port(req.tls);	/* TLS */
 	req.sasl = j->sasl;
+	if ((req.tls != SMTP_CLIENT_TLS_NONE || req.sasl != NULL) &&
+	    crypto_init(j, e) != ERR_OK)
+		return e->kind;
 	req.mail_from = j->from;
 	req.rcpts = (const char *const *)j->rcpts.addrs;
 	req.nrcpt = j->rcpts.n;
@@ -784,6 +818,8 @@ job_free(struct job *j)
 	log_free(&j->mlog);
 	if (j->logfp != NULL && j->logfp != stdout)
 		fclose(j->logfp);
+	if (j->gnutls_ready)
+		gnutls_global_deinit();
 }
 
 static const char *

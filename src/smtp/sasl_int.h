@@ -3,7 +3,8 @@
  * (smtp/sasl.c) and the server (smtp/sasl_server.c): the SCRAM arithmetic
  * (RFC 5802 section 3), its message syntax, SASLprep as postie does it,
  * and random nonces.  Not part of the public API: nothing but those two
- * files includes it.  Functions named sasl_* live in sasl.c.
+ * files includes it.  Functions named sasl_* live in sasl_server.c
+ * (for file size; a sasl_scram.c of their own would be tidier).
  *
  * Every function that fills key material leaves it in caller memory the
  * caller wipes (explicit_bzero); scratch copies are wiped here.

@@ -15,10 +15,247 @@
 #include "util/base64.h"
 
 /*
- * Layout: the exchange's common frame (base64 in and out, the step
- * count), then one verifier per mechanism, each a small state machine
- * over s->phase, then the table and the public functions.
+ * Layout: first what the client (sasl.c) shares with this file
+ * (sasl_int.h: SCRAM arithmetic, SASLprep, SCRAM syntax); then the
+ * exchange's common frame (base64 in and out, the step count), one
+ * verifier per mechanism, each a small state machine over s->phase, and
+ * the table and the public functions.
  */
+
+/* ---- shared: SCRAM arithmetic (RFC 5802 section 3) --------------------- */
+
+static const struct sasl_scram_alg scram_algs[] = {
+	{ "SCRAM-SHA-256", GNUTLS_MAC_SHA256, GNUTLS_DIG_SHA256, 32 },
+	{ "SCRAM-SHA-1", GNUTLS_MAC_SHA1, GNUTLS_DIG_SHA1, 20 },
+};
+
+const struct sasl_scram_alg *
+sasl_scram_alg(const char *mech, bool *plus)
+{
+	size_t i, n;
+
+	for (i = 0; i < sizeof(scram_algs) / sizeof(scram_algs[0]); i++) {
+		n = strlen(scram_algs[i].base);
+		if (strncasecmp(mech, scram_algs[i].base, n) != 0)
+			continue;
+		if (mech[n] == '\0' || strcasecmp(mech + n, "-PLUS") == 0) {
+			*plus = mech[n] != '\0';
+			return &scram_algs[i];
+		}
+	}
+	return NULL;
+}
+
+int
+sasl_hmac(const struct sasl_scram_alg *a, const void *key, size_t klen,
+    const void *msg, size_t mlen, unsigned char *out)
+{
+	return gnutls_hmac_fast((gnutls_mac_algorithm_t)a->mac, key, klen, msg,
+	    mlen, out) < 0 ? -1 : 0;
+}
+
+int
+sasl_scram_derive(const struct sasl_scram_alg *a, const void *pw,
+    size_t pwlen, const void *salt, size_t saltlen, unsigned iter,
+    struct sasl_scram_keys *k)
+{
+	gnutls_datum_t key = { (unsigned char *)(uintptr_t)pw,
+	    (unsigned)pwlen };
+	gnutls_datum_t s = { (unsigned char *)(uintptr_t)salt,
+	    (unsigned)saltlen };
+
+	/* SaltedPassword := Hi(Normalize(password), salt, i): PBKDF2. */
+	if (gnutls_pbkdf2((gnutls_mac_algorithm_t)a->mac, &key, &s, iter,
+	    k->salted, a->len) < 0)
+		return -1;
+	if (sasl_hmac(a, k->salted, a->len, "Client Key", 10, k->client) ==
+	    -1 ||
+	    sasl_hmac(a, k->salted, a->len, "Server Key", 10, k->server) ==
+	    -1 ||
+	    gnutls_hash_fast((gnutls_digest_algorithm_t)a->dig, k->client,
+	    a->len, k->stored) < 0)
+		return -1;
+	return 0;
+}
+
+bool
+sasl_equal(const void *a, const void *b, size_t n)
+{
+	const unsigned char *p = a, *q = b;
+	unsigned char d = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		d |= p[i] ^ q[i];
+	return d == 0;
+}
+
+int
+sasl_nonce(struct buf *out)
+{
+	unsigned char r[SASL_NONCE_BYTES];
+	int rc;
+
+	if (gnutls_rnd(GNUTLS_RND_NONCE, r, sizeof(r)) < 0)
+		return -1;
+	rc = base64_encode(out, r, sizeof(r));
+	explicit_bzero(r, sizeof(r));
+	return rc;
+}
+
+/* ---- shared: SCRAM syntax (RFC 5802 section 7) ------------------------- */
+
+int
+sasl_scram_escape(struct buf *out, const char *name)
+{
+	int rc = 0;
+
+	for (; *name != '\0' && rc == 0; name++)
+		if (*name == '=')
+			rc = buf_append_str(out, "=3D");
+		else if (*name == ',')
+			rc = buf_append_str(out, "=2C");
+		else
+			rc = buf_append_byte(out, (unsigned char)*name);
+	return rc;
+}
+
+int
+sasl_scram_unescape(struct buf *out, const char *p, size_t n)
+{
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; i < n && rc == 0; i++) {
+		if (p[i] == ',')
+			return -1;
+		if (p[i] != '=') {
+			rc = buf_append_byte(out, (unsigned char)p[i]);
+			continue;
+		}
+		if (n - i < 3)
+			return -1;
+		if (strncmp(p + i, "=3D", 3) == 0)
+			rc = buf_append_byte(out, '=');
+		else if (strncmp(p + i, "=2C", 3) == 0)
+			rc = buf_append_byte(out, ',');
+		else
+			return -1;
+		i += 2;
+	}
+	return rc;
+}
+
+const char *
+sasl_scram_attr(const char *msg, char key, size_t *len)
+{
+	const char *p = msg;
+
+	for (;;) {
+		if (p[0] == key && p[1] == '=') {
+			*len = strcspn(p + 2, ",");
+			return p + 2;
+		}
+		if ((p = strchr(p, ',')) == NULL)
+			return NULL;
+		p++;
+	}
+}
+
+/* ---- shared: SASLprep (RFC 4013, see sasl_int.h) ------------------------ */
+
+/* One UTF-8 sequence at s (n bytes left): its code point and length. */
+static int
+utf8_next(const unsigned char *s, size_t n, unsigned long *cp, size_t *len)
+{
+	size_t i, l;
+	unsigned long c;
+
+	if (s[0] < 0x80) {
+		*cp = s[0];
+		*len = 1;
+		return 0;
+	}
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		l = 2, c = s[0] & 0x1f;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		l = 3, c = s[0] & 0x0f;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		l = 4, c = s[0] & 0x07;
+	else
+		return -1;
+	if (l > n)
+		return -1;
+	for (i = 1; i < l; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return -1;
+		c = (c << 6) | (s[i] & 0x3f);
+	}
+	/* Overlong forms, surrogates (C.5) and beyond U+10FFFF. */
+	if ((l == 3 && c < 0x800) || (l == 4 && c < 0x10000) ||
+	    (c >= 0xd800 && c <= 0xdfff) || c > 0x10ffff)
+		return -1;
+	*cp = c;
+	*len = l;
+	return 0;
+}
+
+/* RFC 3454 B.1: mapped to nothing. */
+static bool
+maps_to_nothing(unsigned long c)
+{
+	return c == 0xad || c == 0x34f || c == 0x1806 ||
+	    (c >= 0x180b && c <= 0x180d) || (c >= 0x200b && c <= 0x200d) ||
+	    c == 0x2060 || (c >= 0xfe00 && c <= 0xfe0f) || c == 0xfeff;
+}
+
+/* RFC 3454 C.1.2: non-ASCII space, mapped to SPACE (RFC 4013 2.1). */
+static bool
+is_nonascii_space(unsigned long c)
+{
+	return c == 0xa0 || c == 0x1680 || (c >= 0x2000 && c <= 0x200a) ||
+	    c == 0x202f || c == 0x205f || c == 0x3000;
+}
+
+/* RFC 4013 2.3: C.2.1, C.2.2, C.3, C.4, C.6, C.7, C.8, C.9 (C.5 above). */
+static bool
+prohibited(unsigned long c)
+{
+	return c < 0x20 || (c >= 0x7f && c <= 0x9f) || c == 0x6dd ||
+	    c == 0x70f || c == 0x180e || (c >= 0x200e && c <= 0x200f) ||
+	    (c >= 0x2028 && c <= 0x202e) || (c >= 0x2060 && c <= 0x206f) ||
+	    c == 0x340 || c == 0x341 || (c >= 0x2ff0 && c <= 0x2ffb) ||
+	    (c >= 0xe000 && c <= 0xf8ff) || (c >= 0xfdd0 && c <= 0xfdef) ||
+	    (c & 0xfffe) == 0xfffe || (c >= 0xfff9 && c <= 0xfffd) ||
+	    (c >= 0x1d173 && c <= 0x1d17a) || c >= 0xf0000 ||
+	    c == 0xe0001 || (c >= 0xe0020 && c <= 0xe007f);
+}
+
+int
+sasl_saslprep(const char *in, size_t n, struct buf *out)
+{
+	const unsigned char *s = (const unsigned char *)in;
+	unsigned long c;
+	size_t i, len;
+
+	for (i = 0; i < n; i += len) {
+		if (utf8_next(s + i, n - i, &c, &len) == -1)
+			return -1;
+		if (maps_to_nothing(c))
+			continue;
+		if (is_nonascii_space(c)) {
+			if (buf_append_byte(out, ' ') == -1)
+				return -1;
+			continue;
+		}
+		if (prohibited(c) || buf_append(out, s + i, len) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+/* ---- the server ------------------------------------------------------ */
+
 
 #define SRV_RAW_MAX 16384		/* one decoded response */
 #define SRV_USER_MAX 512
@@ -471,11 +708,11 @@ scram_client_first(struct smtp_sasl_server *s, const struct buf *in,
     struct buf *out)
 {
 	const char *m = buf_str(in), *bare, *n, *r, *a;
-	size_t hlen, nlen, rlen, alen;
+	size_t hlen = 0, nlen = 0, rlen = 0, alen = 0;
 	struct secret pw;
 	enum srv_status st;
 
-	if (memchr(in->data, '\0', in->len) != NULL)
+	if (in->len == 0 || memchr(in->data, '\0', in->len) != NULL)
 		return MALFORMED;
 	if ((st = scram_gs2(s, m, &hlen)) != OK)
 		return st;
@@ -567,13 +804,13 @@ scram_client_final(struct smtp_sasl_server *s, const struct buf *in,
     struct buf *out)
 {
 	const char *m = buf_str(in), *c, *r, *p;
-	size_t clen, rlen, plen, nlen;
+	size_t clen = 0, rlen = 0, plen = 0, nlen = 0;
 	const char *nonce = sasl_scram_attr(buf_str(&s->server_first), 'r',
 	    &nlen);
 	struct buf auth_msg;
 	enum srv_status st;
 
-	if (memchr(in->data, '\0', in->len) != NULL ||
+	if (in->len == 0 || memchr(in->data, '\0', in->len) != NULL ||
 	    (c = sasl_scram_attr(m, 'c', &clen)) != m + 2 ||
 	    (r = sasl_scram_attr(m, 'r', &rlen)) != c + clen + 3 ||
 	    (p = strstr(m, ",p=")) == NULL || strchr(p + 3, ',') != NULL)
