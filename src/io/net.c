@@ -18,9 +18,8 @@
 
 #define NET_LISTEN_BACKLOG 64
 
-/* Milliseconds on the monotonic clock, for deadlines. */
-static long long
-now_ms(void)
+long long
+io_net_now_ms(void)
 {
 	struct timespec ts;
 
@@ -29,13 +28,8 @@ now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/*
- * poll() one fd for events until deadline (ms on the monotonic clock; -1:
- * no deadline), restarting after EINTR with the time that is left.
- * Returns 1 when ready, 0 on timeout, -1 with errno on error.
- */
-static int
-wait_until(int fd, short events, long long deadline)
+int
+io_net_wait(int fd, short events, long long deadline)
 {
 	struct pollfd pfd;
 	long long left;
@@ -44,7 +38,7 @@ wait_until(int fd, short events, long long deadline)
 	for (;;) {
 		left = -1;
 		if (deadline >= 0) {
-			left = deadline - now_ms();
+			left = deadline - io_net_now_ms();
 			if (left < 0)
 				left = 0;
 			if (left > 0x7fffffff)
@@ -63,10 +57,10 @@ wait_until(int fd, short events, long long deadline)
 	}
 }
 
-static long long
-deadline_after(int timeout_ms)
+long long
+io_net_deadline(long long timeout_ms)
 {
-	return timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
+	return timeout_ms < 0 ? -1 : io_net_now_ms() + timeout_ms;
 }
 
 /* Non-blocking and close-on-exec, the POSIX way (no SOCK_* flags). */
@@ -168,7 +162,7 @@ connect_one(const struct addrinfo *ai, int timeout_ms, int *why,
 		return -1;
 	}
 	/* EINTR: the connect goes on in the background, as EINPROGRESS. */
-	rc = wait_until(fd, POLLOUT, deadline_after(timeout_ms));
+	rc = io_net_wait(fd, POLLOUT, io_net_deadline(timeout_ms));
 	if (rc <= 0) {
 		*why = rc == 0 ? ETIMEDOUT : errno;
 		close(fd);
@@ -313,9 +307,9 @@ io_net_accept(int lfd, int timeout_ms, int *fd, char *peer, size_t peerlen,
 	int s, rc;
 
 	*fd = -1;
-	deadline = deadline_after(timeout_ms);
+	deadline = io_net_deadline(timeout_ms);
 	for (;;) {
-		rc = wait_until(lfd, POLLIN, deadline);
+		rc = io_net_wait(lfd, POLLIN, deadline);
 		if (rc == 0)
 			return err_set(e, ERR_TEMP, "accept: timed out");
 		if (rc == -1)

@@ -39,6 +39,17 @@ enum err_kind io_net_listen(const char *addr, const char *port, int *fd,
 enum err_kind io_net_accept(int lfd, int timeout_ms, int *fd, char *peer,
     size_t peerlen, struct err *e);
 
+/* Milliseconds on the monotonic clock, for deadlines. */
+long long io_net_now_ms(void);
+/* The deadline timeout_ms from now (-1: none). */
+long long io_net_deadline(long long timeout_ms);
+/*
+ * poll() fd for events until deadline (io_net_now_ms() time; -1: none),
+ * restarting after EINTR with the time left.  1 ready, 0 deadline passed,
+ * -1 with errno on error.  The one wait every io/ module uses.
+ */
+int io_net_wait(int fd, short events, long long deadline);
+
 /* Format a socket address as "ip:port" / "[ip6]:port". */
 void io_net_addrstr(const struct sockaddr *sa, char *out, size_t outlen);
 

@@ -7,9 +7,9 @@
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "io/net.h"
 #include "io/session.h"
 #include "io/tls.h"
 
@@ -99,17 +99,6 @@ sock_write(struct io_session *s, const void *p, size_t n)
 	return rc;
 }
 
-/* Milliseconds on the monotonic clock, for deadlines. */
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	if (clock_gettime(CLOCK_MONOTONIC, &ts) == -1)
-		return 0;
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /*
  * Wait for events on the session's fd, at most timeout_s (-1: for ever),
  * restarting after EINTR with the time left.  1 ready, 0 timeout, -1
@@ -118,29 +107,8 @@ now_ms(void)
 static int
 wait_fd(struct io_session *s, short events, int timeout_s)
 {
-	struct pollfd pfd;
-	long long deadline = -1, left = -1;
-	int rc;
-
-	if (timeout_s >= 0)
-		deadline = now_ms() + (long long)timeout_s * 1000;
-	for (;;) {
-		if (deadline >= 0) {
-			left = deadline - now_ms();
-			if (left < 0)
-				left = 0;
-			if (left > 0x7fffffff)
-				left = 0x7fffffff;
-		}
-		pfd.fd = s->fd;
-		pfd.events = events;
-		pfd.revents = 0;
-		rc = poll(&pfd, 1, (int)left);
-		if (rc >= 0)
-			return rc > 0;
-		if (errno != EINTR)
-			return -1;
-	}
+	return io_net_wait(s->fd, events,
+	    io_net_deadline(timeout_s < 0 ? -1 : (long long)timeout_s * 1000));
 }
 
 /* A socket error: the peer is gone or the network is (ERR_TEMP), or

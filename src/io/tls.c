@@ -19,13 +19,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <gnutls/gnutls.h>
 #include <gnutls/crypto.h>
 #include <gnutls/x509.h>
 #include <idn2.h>
 
+#include "io/net.h"
 #include "io/tls.h"
 
 #define TLS_PRIO_MAX 1024
@@ -55,16 +55,6 @@ struct io_tls {
 };
 
 /* ---- small helpers ---------------------------------------------------- */
-
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	if (clock_gettime(CLOCK_MONOTONIC, &ts) == -1)
-		return 0;
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static int
 hexval(int c)
@@ -358,28 +348,6 @@ verify_peer(gnutls_session_t sess)
 
 /* ---- the handshake ---------------------------------------------------- */
 
-static int
-wait_fd(int fd, short events, long long deadline)
-{
-	struct pollfd pfd;
-	long long left;
-	int rc;
-
-	for (;;) {
-		left = deadline - now_ms();
-		if (left <= 0)
-			return 0;
-		pfd.fd = fd;
-		pfd.events = events;
-		pfd.revents = 0;
-		rc = poll(&pfd, 1, left > 0x7fffffff ? 0x7fffffff : (int)left);
-		if (rc >= 0)
-			return rc > 0;
-		if (errno != EINTR)
-			return -1;
-	}
-}
-
 static enum err_kind
 handshake_error(struct io_tls *t, int rc, struct err *e)
 {
@@ -411,7 +379,7 @@ handshake(struct io_tls *t, int fd, int timeout_s, struct err *e)
 
 	if (timeout_s <= 0)
 		timeout_s = TLS_DEFAULT_TIMEOUT;
-	deadline = now_ms() + (long long)timeout_s * 1000;
+	deadline = io_net_deadline((long long)timeout_s * 1000);
 	for (;;) {
 		rc = gnutls_handshake(t->sess);
 		if (rc == GNUTLS_E_SUCCESS) {
@@ -423,7 +391,7 @@ handshake(struct io_tls *t, int fd, int timeout_s, struct err *e)
 				return handshake_error(t, rc, e);
 			continue;	/* a warning alert */
 		}
-		w = wait_fd(fd, gnutls_record_get_direction(t->sess) ?
+		w = io_net_wait(fd, gnutls_record_get_direction(t->sess) ?
 		    POLLOUT : POLLIN, deadline);
 		if (w == 0)
 			return err_set(e, ERR_TEMP, "handshake timed out "

@@ -26,6 +26,18 @@ static const struct {
 	{ "BINARYMIME", SMTP_CAP_BINARYMIME },
 };
 
+unsigned
+smtp_caps_from_name(const char *name, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(cap_names) / sizeof(cap_names[0]); i++)
+		if (strlen(cap_names[i].name) == n &&
+		    strncasecmp(cap_names[i].name, name, n) == 0)
+			return cap_names[i].flag;
+	return 0;
+}
+
 void
 smtp_caps_clear(struct smtp_caps *c)
 {

@@ -43,6 +43,12 @@ void smtp_caps_clear(struct smtp_caps *c);
  */
 void smtp_caps_parse(struct smtp_caps *c, const struct smtp_reply *r);
 
+/*
+ * The capability bit of an EHLO keyword (case-insensitive, the first n
+ * bytes of name), or 0 when postie does not know it.
+ */
+unsigned smtp_caps_from_name(const char *name, size_t n);
+
 /* 1 when mechanism mech (case-insensitive) is among c->auth. */
 int smtp_caps_has_auth(const struct smtp_caps *c, const char *mech);
 

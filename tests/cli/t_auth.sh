@@ -182,6 +182,18 @@ tls_conf "auth external" "tls_cert_file $CERTS/client.pem" \
 run_postie rcpt@server.example
 authed EXTERNAL "auth external with a client certificate"
 
+# Round trips for STARTTLS + AUTH PLAIN + one recipient with PIPELINING,
+# counted by smtp-testd (its flushes after the greeting; the handshake is
+# not an SMTP flush): EHLO, STARTTLS, EHLO, AUTH, MAIL+RCPT+DATA, dot+QUIT.
+tls_auth_testd
+tls_conf "auth plain" "user alice" "password s3cret pw"
+run_postie rcpt@server.example
+is "$RC" 0 "round trips, STARTTLS + AUTH PLAIN: exit 0"
+wait_session 1
+is "$(tail -1 "$SRV/dir/session-1.log")" "round_trips 6" \
+    "STARTTLS + AUTH PLAIN + PIPELINING: 6 waits after the greeting"
+stop_testd
+
 # An attacker offers AUTH only before STARTTLS: postie waits for TLS.
 tls_auth_testd --auth-before-tls-only
 tls_conf "auth plain" "user alice" "password s3cret pw"

@@ -68,27 +68,10 @@ bad_usage(const char *fmt, ...)
 static unsigned
 ext_bit(const char *name, size_t n)
 {
-	static const struct {
-		const char *name;
-		unsigned bit;
-	} exts[] = {
-		{ "PIPELINING", SMTP_CAP_PIPELINING },
-		{ "SIZE", SMTP_CAP_SIZE },
-		{ "8BITMIME", SMTP_CAP_8BITMIME },
-		{ "SMTPUTF8", SMTP_CAP_SMTPUTF8 },
-		{ "DSN", SMTP_CAP_DSN },
-		{ "ENHANCEDSTATUSCODES", SMTP_CAP_ENHANCEDSTATUSCODES },
-		{ "CHUNKING", SMTP_CAP_CHUNKING },
-		{ "STARTTLS", SMTP_CAP_STARTTLS },
-		{ "AUTH", SMTP_CAP_AUTH },
-		{ "BINARYMIME", SMTP_CAP_BINARYMIME },
-	};
-	size_t i;
+	unsigned bit = smtp_caps_from_name(name, n);
 
-	for (i = 0; i < sizeof(exts) / sizeof(exts[0]); i++)
-		if (strlen(exts[i].name) == n &&
-		    strncasecmp(exts[i].name, name, n) == 0)
-			return exts[i].bit;
+	if (bit != 0)
+		return bit;
 	bad_usage("unknown extension \"%.*s\"", (int)n, name);
 	return 0;
 }
