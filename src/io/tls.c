@@ -523,6 +523,16 @@ client_conf(struct io_tls *t, const struct io_tls_conf *conf, struct err *e)
 	return ERR_OK;
 }
 
+/* Put the configured session on fd and shake hands. */
+static enum err_kind
+attach(struct io_tls *t, int fd, int timeout_s, struct err *e)
+{
+	if (set_nonblock(fd, e) != ERR_OK)
+		return e->kind;
+	gnutls_transport_set_int(t->sess, fd);
+	return handshake(t, fd, timeout_s, e);
+}
+
 enum err_kind
 io_tls_client_start(int fd, const struct io_tls_conf *conf,
     struct io_tls **out, struct err *e)
@@ -533,12 +543,7 @@ io_tls_client_start(int fd, const struct io_tls_conf *conf,
 	if ((t = tls_new(false, e)) == NULL)
 		return e->kind;
 	if (client_conf(t, conf, e) != ERR_OK ||
-	    set_nonblock(fd, e) != ERR_OK) {
-		io_tls_close(t);
-		return e->kind;
-	}
-	gnutls_transport_set_int(t->sess, fd);
-	if (handshake(t, fd, conf->timeout_s, e) != ERR_OK) {
+	    attach(t, fd, conf->timeout_s, e) != ERR_OK) {
 		io_tls_close(t);
 		return e->kind;
 	}
@@ -595,12 +600,7 @@ io_tls_server_start(int fd, const struct io_tls_server_conf *conf,
 	if ((t = tls_new(true, e)) == NULL)
 		return e->kind;
 	if (server_conf(t, conf, e) != ERR_OK ||
-	    set_nonblock(fd, e) != ERR_OK) {
-		io_tls_close(t);
-		return e->kind;
-	}
-	gnutls_transport_set_int(t->sess, fd);
-	if (handshake(t, fd, conf->timeout_s, e) != ERR_OK) {
+	    attach(t, fd, conf->timeout_s, e) != ERR_OK) {
 		io_tls_close(t);
 		return e->kind;
 	}
