@@ -516,6 +516,30 @@ open_message_log(struct job *j, struct err *e)
 	return ERR_OK;
 }
 
+/* The TLS mode the account asks for (setup_tls fills the rest). */
+static enum smtp_client_tls
+tls_mode(const struct job *j)
+{
+	if (!conf_parse_bool(j->acct, CONF_TLS, false))
+		return SMTP_CLIENT_TLS_NONE;
+	return conf_parse_bool(j->acct, CONF_TLS_STARTTLS, true) ?
+	    SMTP_CLIENT_TLS_STARTTLS : SMTP_CLIENT_TLS_IMPLICIT;
+}
+
+static const char *
+default_port(enum smtp_client_tls tls)
+{
+	return tls == SMTP_CLIENT_TLS_IMPLICIT ? "465" :
+	    tls == SMTP_CLIENT_TLS_STARTTLS ? "587" : "25";
+}
+
+/* A port string from default_port(): always a valid number. */
+static long long
+atoi_port(const char *p)
+{
+	return strtonum(p, 1, 65535, NULL);
+}
+
 /*
  * Whether host names this machine: "localhost", 127.0.0.0/8 or ::1.  The
  * only servers a password may reach without TLS (auth_plaintext).
@@ -551,8 +575,13 @@ setup_auth(struct job *j, struct err *e)
 	    false);
 	sc.peer_local = host_is_local(host);
 	sc.host = host;
-	sc.port = (unsigned)conf_parse_num(j->acct, CONF_PORT, 0);
+	sc.port = (unsigned)conf_parse_num(j->acct, CONF_PORT,
+	    atoi_port(default_port(tls_mode(j))));
 	/* EXTERNAL proves who we are with the client certificate. */
+	if (sc.mech != NULL && strcmp(sc.mech, "EXTERNAL") == 0 &&
+	    conf_parse_get(j->acct, CONF_TLS_CERT_FILE) == NULL)
+		return err_set(e, ERR_CONFIG, "auth external needs a client "
+		    "certificate (tls_cert_file and tls_key_file)");
 	if (sc.mech == NULL || strcmp(sc.mech, "EXTERNAL") != 0) {
 		if (sc.user == NULL)
 			return err_set(e, ERR_CONFIG,
@@ -564,7 +593,8 @@ setup_auth(struct job *j, struct err *e)
 		if (!secret_is_set(&j->password))
 			return err_set(e, ERR_CONFIG, "auth is on but no "
 			    "password is configured ('password', "
-			    "'passwordeval', ~/.netrc or a terminal)");
+			    "'passwordeval', ~/.netrc, /etc/netrc or a "
+			    "terminal)");
 	}
 	if ((j->sasl = smtp_sasl_new(&sc)) == NULL)
 		return err_set(e, ERR_OS, "out of memory");
@@ -664,11 +694,9 @@ setup_tls(struct job *j, struct deliver_submit_req *req,
 	const char *over = conf_parse_get(j->acct, CONF_TLS_HOST_OVERRIDE);
 
 	err_clear(e);
-	req->tls = SMTP_CLIENT_TLS_NONE;
-	if (!conf_parse_bool(j->acct, CONF_TLS, false))
+	req->tls = tls_mode(j);
+	if (req->tls == SMTP_CLIENT_TLS_NONE)
 		return ERR_OK;
-	req->tls = conf_parse_bool(j->acct, CONF_TLS_STARTTLS, true) ?
-	    SMTP_CLIENT_TLS_STARTTLS : SMTP_CLIENT_TLS_IMPLICIT;
 	tc->host = over != NULL ? over : req->host;
 	tc->trust_file = tls_file(j, CONF_TLS_TRUST_FILE, f->trust,
 	    sizeof(f->trust), e);
@@ -693,13 +721,6 @@ setup_tls(struct job *j, struct deliver_submit_req *req,
 		    "the server's certificate is not checked");
 	}
 	return ERR_OK;
-}
-
-static const char *
-default_port(enum smtp_client_tls tls)
-{
-	return tls == SMTP_CLIENT_TLS_IMPLICIT ? "465" :
-	    tls == SMTP_CLIENT_TLS_STARTTLS ? "587" : "25";
 }
 
 /* ---- end of TLS ----------------------------------------------------- */

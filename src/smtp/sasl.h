@@ -61,7 +61,8 @@ struct smtp_sasl_conf {
 					 * OAUTHBEARER */
 	/*
 	 * auth_plaintext: a password may leave without TLS, but only to a
-	 * server on loopback or a Unix socket (peer_local).  SCRAM never
+	 * server on this machine (peer_local: the front end sets it for a
+	 * host written as localhost, 127.0.0.0/8 or ::1).  SCRAM never
 	 * sends the password and is allowed without TLS.
 	 */
 	bool allow_plaintext;

@@ -46,7 +46,7 @@ for mech in plain login cram-md5; do
 	write_conf "auth $mech" "user alice" "password s3cret pw" \
 	    "auth_plaintext on"
 	run_postie rcpt@server.example
-	authed "$(echo "$mech" | tr a-z A-Z)" "auth $mech, plaintext, loopback"
+	authed "$(echo "$mech" | tr '[:lower:]' '[:upper:]')" "auth $mech, plaintext, loopback"
 done
 
 auth_testd
@@ -61,7 +61,7 @@ for mech in xoauth2 oauthbearer; do
 	write_conf "auth $mech" "user alice" "password tok-123" \
 	    "auth_plaintext on"
 	run_postie rcpt@server.example
-	authed "$(echo "$mech" | tr a-z A-Z)" "auth $mech, plaintext, loopback"
+	authed "$(echo "$mech" | tr '[:lower:]' '[:upper:]')" "auth $mech, plaintext, loopback"
 done
 
 # SCRAM sends no password: allowed without TLS and without auth_plaintext.
@@ -69,7 +69,7 @@ for mech in scram-sha-1 scram-sha-256; do
 	auth_testd --scram-iterations 4096
 	write_conf "auth $mech" "user alice" "password s3cret pw"
 	run_postie rcpt@server.example
-	authed "$(echo "$mech" | tr a-z A-Z)" "auth $mech, no TLS"
+	authed "$(echo "$mech" | tr '[:lower:]' '[:upper:]')" "auth $mech, no TLS"
 done
 
 auth_testd
@@ -163,7 +163,7 @@ for mech in scram-sha-256-plus scram-sha-1-plus; do
 	tls_auth_testd
 	tls_conf "auth $mech" "user alice" "password s3cret pw"
 	run_postie rcpt@server.example
-	authed "$(echo "$mech" | tr a-z A-Z)" "auth $mech over STARTTLS"
+	authed "$(echo "$mech" | tr '[:lower:]' '[:upper:]')" "auth $mech over STARTTLS"
 done
 
 tls_auth_testd
@@ -181,6 +181,16 @@ tls_conf "auth external" "tls_cert_file $CERTS/client.pem" \
     "tls_key_file $CERTS/client.key"
 run_postie rcpt@server.example
 authed EXTERNAL "auth external with a client certificate"
+
+# EXTERNAL without a client certificate: refused before connecting.
+tls_auth_testd
+tls_conf "auth external"
+run_postie rcpt@server.example
+is "$RC" 78 "auth external without tls_cert_file: exit 78"
+contains "$T/err" 'auth external needs a client certificate' \
+    "auth external without tls_cert_file: says so"
+is "$(nfiles 'session-*')" 0 "auth external without tls_cert_file: no connection"
+stop_testd
 
 # Round trips for STARTTLS + AUTH PLAIN + one recipient with PIPELINING,
 # counted by smtp-testd (its flushes after the greeting; the handshake is
