@@ -18,6 +18,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sysexits.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <gnutls/gnutls.h>
@@ -395,7 +396,7 @@ envelope_sender(struct job *j, struct err *e)
  */
 static enum err_kind
 add_qualified(struct job *j, const struct mail_address_list *raw,
-    struct err *e)
+    struct mail_address_list *to, struct err *e)
 {
 	char dom[256], q[MAIL_ADDRESS_LEN_MAX + 258];
 	enum err_kind rc = ERR_OK;
@@ -409,30 +410,126 @@ add_qualified(struct job *j, const struct mail_address_list *raw,
 			snprintf(q, sizeof(q), "%s@%s", a, dom);
 			a = q;
 		}
-		rc = mail_address_list_add(&j->rcpts, a, e);
+		rc = mail_address_list_add(to, a, e);
 	}
+	return rc;
+}
+
+/*
+ * argv's and the header's recipients merged (Postfix, msmtp); with -t and
+ * `recipients_from_args exclude`, the header's less argv's (Sendmail).
+ */
+static enum err_kind
+merge_recipients(struct job *j, const struct mail_address_list *args,
+    const struct mail_address_list *hdrs, struct err *e)
+{
+	const char *mode = conf_parse_get(j->acct, CONF_RECIPIENTS_FROM_ARGS);
+	struct mail_address_list all;
+	enum err_kind rc;
+	size_t i, nargs;
+
+	if (!j->o.from_headers || mode == NULL ||
+	    strcmp(mode, "exclude") != 0) {
+		if ((rc = add_qualified(j, args, &j->rcpts, e)) != ERR_OK)
+			return rc;
+		return add_qualified(j, hdrs, &j->rcpts, e);
+	}
+	/* A list drops duplicates: what hdrs adds past args is not in it. */
+	mail_address_list_init(&all);
+	rc = add_qualified(j, args, &all, e);
+	nargs = all.n;
+	if (rc == ERR_OK)
+		rc = add_qualified(j, hdrs, &all, e);
+	for (i = nargs; i < all.n && rc == ERR_OK; i++)
+		rc = mail_address_list_add(&j->rcpts, all.addrs[i], e);
+	mail_address_list_free(&all);
+	return rc;
+}
+
+/* A set_*_header value: auto unless the configuration says on or off. */
+static enum mail_header_set
+header_set(const struct job *j, enum conf_key k)
+{
+	const char *v = conf_parse_get(j->acct, k);
+
+	if (v == NULL || strcmp(v, "auto") == 0)
+		return MAIL_HEADER_SET_AUTO;
+	return strcmp(v, "on") == 0 ? MAIL_HEADER_SET_ON : MAIL_HEADER_SET_OFF;
+}
+
+/* The time now and the local zone's offset east of UTC, in seconds. */
+static void
+now_and_zone(long long *now, long *offset)
+{
+	time_t t = time(NULL);
+	struct tm lt, ut;
+
+	*now = (long long)t;
+	*offset = 0;
+	if (localtime_r(&t, &lt) != NULL && gmtime_r(&t, &ut) != NULL)
+		*offset = mail_header_utc_offset(&lt, &ut);
+}
+
+/*
+ * The header section as it is sent (mail_header_compose()): Bcc removed,
+ * From, Date and Message-ID added, as configured.  The world's part (the
+ * time, the zone, random bytes, the domain) is gathered here.
+ */
+static enum err_kind
+compose_header(struct job *j, struct err *e)
+{
+	struct mail_header_compose c;
+	unsigned char rnd[MAIL_HEADER_MSGID_RANDOM];
+	const char *to = conf_parse_get(j->acct, CONF_SET_TO_HEADER);
+	char dom[256];
+	struct buf hdr;
+	enum err_kind rc;
+
+	local_domain(j->acct, dom, sizeof(dom));
+	memset(&c, 0, sizeof(c));
+	c.from = header_set(j, CONF_SET_FROM_HEADER);
+	c.date = header_set(j, CONF_SET_DATE_HEADER);
+	c.msgid = header_set(j, CONF_SET_MSGID_HEADER);
+	c.undisclosed = to != NULL && strcmp(to, "undisclosed_recipients") == 0;
+	c.remove_bcc = conf_parse_bool(j->acct, CONF_REMOVE_BCC_HEADERS, true);
+	if (conf_parse_bool(j->acct, CONF_QUALIFY_HEADERS, false))
+		c.qualify = dom;
+	c.sender = j->from;
+	c.full_name = j->o.fullname != NULL ? j->o.fullname :
+	    conf_parse_get(j->acct, CONF_FROM_FULL_NAME);
+	now_and_zone(&c.now, &c.utc_offset);
+	arc4random_buf(rnd, sizeof(rnd));
+	c.rnd = rnd;
+	c.nrnd = sizeof(rnd);
+	c.domain = dom;
+	buf_init(&hdr, DELIVER_INPUT_HEADER_MAX);
+	rc = mail_header_compose(buf_str(&j->in.header), j->in.header.len, &c,
+	    &hdr, e);
+	if (rc == ERR_OK)
+		rc = deliver_input_set_header(&j->in, buf_str(&hdr), hdr.len, e);
+	buf_free(&hdr);
 	return rc;
 }
 
 static enum err_kind
 collect_recipients(struct job *j, struct err *e)
 {
-	static const char *const bcc[] = { "Bcc", "Resent-Bcc", NULL };
-	struct mail_address_list raw;
-	struct buf hdr;
+	struct mail_address_list args, hdrs;
 	enum err_kind rc = ERR_OK;
 	int i;
 
-	mail_address_list_init(&raw);
+	mail_address_list_init(&args);
+	mail_address_list_init(&hdrs);
 	for (i = 0; i < j->o.nrcpt && rc == ERR_OK; i++)
 		rc = mail_address_parse_list(j->o.rcpts[i],
-		    strlen(j->o.rcpts[i]), &raw, e);
+		    strlen(j->o.rcpts[i]), &args, e);
 	if (rc == ERR_OK && j->o.from_headers)
 		rc = mail_header_recipients(buf_str(&j->in.header),
-		    j->in.header.len, &raw, e);
+		    j->in.header.len, &hdrs, e);
 	if (rc == ERR_OK)
-		rc = add_qualified(j, &raw, e);
-	mail_address_list_free(&raw);
+		rc = merge_recipients(j, &args, &hdrs, e);
+	mail_address_list_free(&args);
+	mail_address_list_free(&hdrs);
 	if (rc != ERR_OK)
 		return rc;
 	if (j->rcpts.n == 0)
@@ -440,14 +537,7 @@ collect_recipients(struct job *j, struct err *e)
 		    "no recipient addresses found in the message header" :
 		    "no recipients given (use -t to take them from the "
 		    "message)");
-	/* Bcc is never sent on (RFC 5322 3.6.3). */
-	buf_init(&hdr, DELIVER_INPUT_HEADER_MAX);
-	rc = mail_header_remove(buf_str(&j->in.header), j->in.header.len, bcc,
-	    &hdr, e);
-	if (rc == ERR_OK)
-		rc = deliver_input_set_header(&j->in, buf_str(&hdr), hdr.len, e);
-	buf_free(&hdr);
-	return rc;
+	return ERR_OK;
 }
 
 static enum err_kind
@@ -822,7 +912,8 @@ run_send(struct job *j, struct err *e)
 	if (deliver_input_read(&j->in, STDIN_FILENO, j->o.dot_ends,
 	    tmpdir(), e) != ERR_OK)
 		return e->kind;
-	if (collect_recipients(j, e) != ERR_OK || setup_auth(j, e) != ERR_OK)
+	if (collect_recipients(j, e) != ERR_OK ||
+	    compose_header(j, e) != ERR_OK || setup_auth(j, e) != ERR_OK)
 		return e->kind;
 	return submit(j, e);
 }

@@ -25,11 +25,55 @@
 
 #define KEY_NONE CONF_KEY_COUNT	/* a command msmtp has but postie lacks */
 
+/* A word a CONF_T_CHOICE command takes ("" for no argument), and the
+ * value stored for it. */
+struct choice {
+	const char *word;
+	const char *stored;
+};
+
 struct command {
 	const char *name;
 	enum conf_key key;
 	enum conf_type type;
 	bool implemented;
+};
+
+static const struct choice set_from[] = {
+	{ "auto", "auto" }, { "on", "on" }, { "off", "off" }, { NULL, NULL }
+};
+static const struct choice set_auto[] = {
+	{ "auto", "auto" }, { "off", "off" }, { NULL, NULL }
+};
+static const struct choice add_missing[] = {	/* msmtp before 1.8.8 */
+	{ "", "auto" }, { "on", "auto" }, { "off", "off" }, { NULL, NULL }
+};
+static const struct choice set_to[] = {
+	{ "off", "off" },
+	{ "undisclosed_recipients", "undisclosed_recipients" },
+	{ NULL, NULL }
+};
+static const struct choice undisclosed[] = {	/* msmtp 1.8.11 */
+	{ "", "undisclosed_recipients" }, { "on", "undisclosed_recipients" },
+	{ "off", "off" }, { NULL, NULL }
+};
+static const struct choice rcpt_args[] = {
+	{ "merge", "merge" }, { "exclude", "exclude" }, { NULL, NULL }
+};
+
+/* The words of each CONF_T_CHOICE command. */
+static const struct {
+	const char *command;
+	const struct choice *choices;
+} choice_lists[] = {
+	{ "set_from_header", set_from },
+	{ "set_date_header", set_auto },
+	{ "set_msgid_header", set_auto },
+	{ "set_to_header", set_to },
+	{ "recipients_from_args", rcpt_args },
+	{ "undisclosed_recipients", undisclosed },
+	{ "add_missing_from_header", add_missing },
+	{ "add_missing_date_header", add_missing },
 };
 
 static const struct command commands[] = {
@@ -61,12 +105,20 @@ static const struct command commands[] = {
 	{ "maildomain", KEY_NONE, CONF_T_STRING, false },
 	{ "dsn_notify", KEY_NONE, CONF_T_STRING, false },
 	{ "dsn_return", KEY_NONE, CONF_T_STRING, false },
-	{ "set_from_header", KEY_NONE, CONF_T_STRING, false },
-	{ "set_date_header", KEY_NONE, CONF_T_STRING, false },
-	{ "set_msgid_header", KEY_NONE, CONF_T_STRING, false },
-	{ "set_to_header", KEY_NONE, CONF_T_STRING, false },
-	{ "remove_bcc_headers", KEY_NONE, CONF_T_STRING, false },
-	{ "undisclosed_recipients", KEY_NONE, CONF_T_STRING, false },
+	{ "set_from_header", CONF_SET_FROM_HEADER, CONF_T_CHOICE, true },
+	{ "set_date_header", CONF_SET_DATE_HEADER, CONF_T_CHOICE, true },
+	{ "set_msgid_header", CONF_SET_MSGID_HEADER, CONF_T_CHOICE, true },
+	{ "set_to_header", CONF_SET_TO_HEADER, CONF_T_CHOICE, true },
+	{ "remove_bcc_headers", CONF_REMOVE_BCC_HEADERS, CONF_T_BOOL, true },
+	{ "from_full_name", CONF_FROM_FULL_NAME, CONF_T_STRING, true },
+	{ "qualify_headers", CONF_QUALIFY_HEADERS, CONF_T_BOOL, true },
+	{ "recipients_from_args", CONF_RECIPIENTS_FROM_ARGS, CONF_T_CHOICE,
+	    true },
+	{ "undisclosed_recipients", CONF_SET_TO_HEADER, CONF_T_CHOICE, true },
+	{ "add_missing_from_header", CONF_SET_FROM_HEADER, CONF_T_CHOICE,
+	    true },
+	{ "add_missing_date_header", CONF_SET_DATE_HEADER, CONF_T_CHOICE,
+	    true },
 	{ "logfile_time_format", KEY_NONE, CONF_T_STRING, false },
 	{ "aliases", KEY_NONE, CONF_T_STRING, false },
 	{ "proxy_host", KEY_NONE, CONF_T_STRING, false },
@@ -76,9 +128,6 @@ static const struct command commands[] = {
 	{ "tls_min_dh_prime_bits", KEY_NONE, CONF_T_STRING, false },
 	{ "ntlmdomain", KEY_NONE, CONF_T_STRING, false },
 	{ "eval", KEY_NONE, CONF_T_STRING, false },
-	{ "add_missing_from_header", KEY_NONE, CONF_T_STRING, false },
-	{ "add_missing_date_header", KEY_NONE, CONF_T_STRING, false },
-	{ "from_full_name", KEY_NONE, CONF_T_STRING, false },
 	{ "allow_from_override", KEY_NONE, CONF_T_STRING, false },
 };
 
@@ -362,6 +411,40 @@ check_syslog(struct parser *p, const char *arg, const char **out)
 	    arg);
 }
 
+/* One word of cmd's choices; the message lists them. */
+static enum err_kind
+check_choice(struct parser *p, const struct command *cmd, const char *arg,
+    const char **out)
+{
+	char words[256];
+	const struct choice *list = NULL, *ch;
+	size_t i;
+
+	for (i = 0; i < sizeof(choice_lists) / sizeof(*choice_lists); i++)
+		if (strcmp(choice_lists[i].command, cmd->name) == 0)
+			list = choice_lists[i].choices;
+	if (list == NULL)
+		return err_set(p->e, ERR_SOFTWARE, "conf: no choices for %s",
+		    cmd->name);
+	for (ch = list; ch->word != NULL; ch++)
+		if (strcmp(arg, ch->word) == 0) {
+			*out = ch->stored;
+			return ERR_OK;
+		}
+	if (arg[0] == '\0')
+		return perr(p, "%s: needs an argument", cmd->name);
+	words[0] = '\0';
+	for (ch = list; ch->word != NULL; ch++) {
+		if (ch->word[0] == '\0')
+			continue;
+		if (words[0] != '\0')
+			strlcat(words, ch[1].word != NULL ? ", " : " or ",
+			    sizeof(words));
+		strlcat(words, ch->word, sizeof(words));
+	}
+	return perr(p, "%s: expected %s, got '%s'", cmd->name, words, arg);
+}
+
 /*
  * Check arg against cmd's type and point *out at the value to store
  * (arg itself, possibly rewritten in place, or a literal).
@@ -401,6 +484,8 @@ check_value(struct parser *p, const struct command *cmd, char *arg,
 		return check_auth(p, arg, out);
 	case CONF_T_SYSLOG:
 		return check_syslog(p, arg, out);
+	case CONF_T_CHOICE:
+		return check_choice(p, cmd, arg, out);
 	}
 	return err_set(p->e, ERR_SOFTWARE, "conf: bad type %d", cmd->type);
 }

@@ -19,6 +19,12 @@
  * then user file): the defaults carry over, and an account defined again
  * replaces the earlier one.
  *
+ * Aliases: msmtp's older or alternative spellings set the same key, so
+ * the last line wins whichever spelling it uses: add_missing_from_header
+ * on|off is set_from_header auto|off, add_missing_date_header on|off is
+ * set_date_header auto|off, undisclosed_recipients on|off is
+ * set_to_header undisclosed_recipients|off.
+ *
  * Errors (ERR_CONFIG, message "FILE:LINE: why"): unknown command, a
  * command that takes no argument given one or the reverse, an account
  * defined twice in one text, an unknown parent, a line over
@@ -65,6 +71,14 @@ enum conf_key {
 	CONF_TLS_HOST_OVERRIDE,
 	CONF_TLS_MIN_VERSION,
 	CONF_AUTH_PLAINTEXT,
+	CONF_SET_FROM_HEADER,	/* "auto" | "on" | "off" */
+	CONF_SET_DATE_HEADER,	/* "auto" | "off" */
+	CONF_SET_MSGID_HEADER,	/* "auto" | "off" */
+	CONF_SET_TO_HEADER,	/* "off" | "undisclosed_recipients" */
+	CONF_REMOVE_BCC_HEADERS,
+	CONF_FROM_FULL_NAME,
+	CONF_QUALIFY_HEADERS,
+	CONF_RECIPIENTS_FROM_ARGS,	/* "merge" | "exclude" */
 	CONF_KEY_COUNT
 };
 
@@ -76,7 +90,9 @@ enum conf_type {
 	CONF_T_UINT,		/* decimal 0..INT_MAX */
 	CONF_T_PORT,		/* decimal 1..65535 */
 	CONF_T_AUTH,		/* on | off | a mechanism name; empty means on */
-	CONF_T_SYSLOG		/* on | off | LOG_xxx facility; empty means on */
+	CONF_T_SYSLOG,		/* on | off | LOG_xxx facility; empty means on */
+	CONF_T_CHOICE		/* one word of the command's list, stored as
+				   the list says (aliases share a key) */
 };
 
 struct conf_account {

@@ -126,6 +126,17 @@ send_body(struct run *r)
 				flush(r);
 		}
 	}
+	/*
+	 * Nothing may arrive between 354 and our final dot.  A reply
+	 * waiting now would be taken for the answer to the dot (a broken or
+	 * hostile server could make a refused message look accepted): drop
+	 * the connection instead of ending the data.
+	 */
+	if (io_session_input_waiting(&r->s)) {
+		smtp_client_abort(r->c, "server sent data before the end of "
+		    "the message");
+		return;
+	}
 	smtp_client_body_end(r->c);
 }
 
@@ -254,9 +265,8 @@ static void
 start_tls(struct run *r)
 {
 	struct err e;
-	char c;
 
-	if (recv(r->s.fd, &c, 1, MSG_PEEK | MSG_DONTWAIT) > 0) {
+	if (io_session_input_waiting(&r->s)) {
 		smtp_client_tls_failed(r->c, "server sent data after its "
 		    "STARTTLS reply");
 		return;
@@ -277,9 +287,9 @@ start_tls(struct run *r)
 
 /*
  * The session failed.  With TLS required and not up yet, nothing the
- * server said can be trusted (RFC 3207 6): even a protocol error may be
- * an attacker's, and a retry may work: temporary.  Unusable TLS
- * configuration stays what it is.
+ * server said can be trusted (RFC 3207 6): a 5xx greeting or EHLO
+ * refusal, a protocol error, may all be an attacker's, and a retry may
+ * work: temporary.  Unusable TLS configuration stays what it is.
  */
 static void
 on_failed(struct run *r, const struct smtp_client_event *ev)
@@ -289,7 +299,7 @@ on_failed(struct run *r, const struct smtp_client_event *ev)
 	enum err_kind kind = ev->err;
 
 	if (r->req->tls == SMTP_CLIENT_TLS_STARTTLS && !r->tls_up &&
-	    kind == ERR_PROTOCOL) {
+	    r->tls_kind == ERR_OK) {
 		kind = ERR_TEMP;
 		outcome = SMTP_CLIENT_TEMP;
 	}

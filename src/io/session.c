@@ -45,7 +45,23 @@ io_session_timeouts_all(struct io_session_timeouts *t, int seconds)
 	t->command = seconds;
 	t->data_init = seconds;
 	t->data_block = seconds;
-	t->data_end = seconds;
+	/*
+	 * RFC 5321 4.5.3.2.6: never less than 10 minutes for the reply to
+	 * the final dot.  Giving up earlier reports a failure for a message
+	 * the server may have taken, and the caller's retry duplicates it.
+	 */
+	if (seconds > t->data_end)
+		t->data_end = seconds;
+}
+
+bool
+io_session_input_waiting(struct io_session *s)
+{
+	char c;
+
+	if (s->tls != NULL && io_tls_pending(s->tls))
+		return true;
+	return recv(s->fd, &c, 1, MSG_PEEK | MSG_DONTWAIT) > 0;
 }
 
 void
@@ -60,6 +76,7 @@ io_session_init(struct io_session *s, int fd,
 	else
 		io_session_timeouts_default(&s->to);
 	s->log = log;
+	s->reply_deadline = -1;
 }
 
 void
@@ -104,11 +121,18 @@ sock_write(struct io_session *s, const void *p, size_t n)
  * restarting after EINTR with the time left.  1 ready, 0 timeout, -1
  * error (errno).
  */
+/* The deadline timeout_s from now; -1 (none) for a negative timeout. */
+static long long
+seconds_from_now(int timeout_s)
+{
+	return io_net_deadline(timeout_s < 0 ? -1 : (long long)timeout_s *
+	    1000);
+}
+
 static int
 wait_fd(struct io_session *s, short events, int timeout_s)
 {
-	return io_net_wait(s->fd, events,
-	    io_net_deadline(timeout_s < 0 ? -1 : (long long)timeout_s * 1000));
+	return io_net_wait(s->fd, events, seconds_from_now(timeout_s));
 }
 
 /* A socket error: the peer is gone or the network is (ERR_TEMP), or
@@ -204,7 +228,7 @@ io_session_write(struct io_session *s, const void *p, size_t n,
  */
 static enum err_kind
 read_once(struct io_session *s, void *p, size_t cap, size_t *got,
-    int timeout_s, bool *timed_out, struct err *e)
+    long long deadline, bool *timed_out, struct err *e)
 {
 	ssize_t rc;
 	short events = POLLIN;
@@ -214,11 +238,11 @@ read_once(struct io_session *s, void *p, size_t cap, size_t *got,
 	*timed_out = false;
 	for (;;) {
 		/* Bytes TLS has decrypted already are not on the socket. */
-		w = io_tls_pending(s->tls) ? 1 : wait_fd(s, events, timeout_s);
+		w = io_tls_pending(s->tls) ? 1 :
+		    io_net_wait(s->fd, events, deadline);
 		if (w == 0) {
 			*timed_out = true;
-			return err_set(e, ERR_TEMP, "timeout after %d s",
-			    timeout_s);
+			return err_set(e, ERR_TEMP, "timeout");
 		}
 		if (w == -1)
 			return err_set(e, ERR_OS, "poll: %s", strerror(errno));
@@ -244,9 +268,14 @@ enum err_kind
 io_session_read(struct io_session *s, void *p, size_t cap, size_t *got,
     int timeout_s, struct err *e)
 {
+	enum err_kind rc;
 	bool timed_out;
 
-	return read_once(s, p, cap, got, timeout_s, &timed_out, e);
+	rc = read_once(s, p, cap, got, seconds_from_now(timeout_s), &timed_out,
+	    e);
+	if (timed_out)
+		err_set(e, ERR_TEMP, "timeout after %d s", timeout_s);
+	return rc;
 }
 
 /* RFC 5321 4.5.3.2: the timeout for the reply the client waits for. */
@@ -296,6 +325,7 @@ client_flush(struct io_session *s, struct smtp_client *c, struct err *e)
 		return rc;
 	}
 	smtp_client_output_consume(c, len);
+	s->reply_deadline = -1;		/* the replies to this flight */
 	return ERR_OK;
 }
 
@@ -307,10 +337,22 @@ client_read(struct io_session *s, struct smtp_client *c, struct err *e)
 	enum err_kind rc;
 	size_t got;
 	bool timed_out;
+	enum smtp_client_wait w;
 	int t;
 
-	t = client_timeout(s, smtp_client_waiting(c));
-	rc = read_once(s, chunk, sizeof(chunk), &got, t, &timed_out, e);
+	w = smtp_client_waiting(c);
+	t = client_timeout(s, w);
+	/*
+	 * The timeout bounds the wait for the whole reply, not each read: a
+	 * server trickling a byte at a time cannot hold us for ever.  A new
+	 * flight of commands, or a new kind of wait, starts a new deadline.
+	 */
+	if (s->reply_deadline < 0 || s->reply_wait != (int)w) {
+		s->reply_deadline = seconds_from_now(t);
+		s->reply_wait = (int)w;
+	}
+	rc = read_once(s, chunk, sizeof(chunk), &got, s->reply_deadline,
+	    &timed_out, e);
 	if (rc != ERR_OK) {
 		if (timed_out)
 			err_set(e, ERR_TEMP, "timeout after %d s waiting for "
@@ -381,7 +423,8 @@ io_session_pump_server(struct io_session *s, struct smtp_server *srv,
 		smtp_server_eof(srv);
 		return rc;
 	}
-	rc = read_once(s, chunk, sizeof(chunk), &got, idle_s, &timed_out, e);
+	rc = read_once(s, chunk, sizeof(chunk), &got, seconds_from_now(idle_s),
+	    &timed_out, e);
 	if (rc != ERR_OK) {
 		if (timed_out)
 			err_set(e, ERR_TEMP, "timeout after %d s waiting for "

@@ -35,7 +35,12 @@ struct io_session_timeouts {
 };
 
 void io_session_timeouts_default(struct io_session_timeouts *t);
-/* Every timeout set to seconds (msmtp's single `timeout` command). */
+/*
+ * Every timeout set to seconds (msmtp's single `timeout` command), except
+ * that the wait for the reply to the final dot never drops below its RFC
+ * 5321 default of 10 minutes (a shorter one turns a slow acceptance into
+ * a retry, and the retry into a duplicate).  t must hold the defaults.
+ */
 void io_session_timeouts_all(struct io_session_timeouts *t, int seconds);
 
 struct io_tls;		/* io/tls.h: the encrypted stream, when on */
@@ -51,6 +56,9 @@ struct io_session {
 	unsigned long long bytes_out;
 	unsigned flights;		/* number of non-empty flushes */
 	bool eof;			/* peer closed its side */
+	long long reply_deadline;	/* client: end of the current wait, or
+					 * -1 (io_net_now_ms() time) */
+	int reply_wait;			/* client: what that wait is for */
 };
 
 /* Take ownership of fd (closed by io_session_close). */
@@ -85,6 +93,14 @@ enum err_kind io_session_pump_client(struct io_session *s,
  */
 enum err_kind io_session_pump_server(struct io_session *s,
     struct smtp_server *srv, int idle_s, struct err *e);
+
+/*
+ * Whether the peer has sent bytes we have not read (buffered in TLS or
+ * waiting on the socket), without reading or waiting.  Where nothing may
+ * come (after 220 to STARTTLS, before the final dot) such bytes are an
+ * injection or a broken server.
+ */
+bool io_session_input_waiting(struct io_session *s);
 
 /* Write what the server engine has queued now (e.g. before a close). */
 enum err_kind io_session_flush_server(struct io_session *s,

@@ -632,6 +632,15 @@ smtp_client_feed(struct smtp_client *c, const void *data, size_t n)
 void
 smtp_client_eof(struct smtp_client *c, const char *why)
 {
+	/*
+	 * The connection is gone (or the driver gave up writing to it):
+	 * nothing queued may be written any more.  Bytes left here after a
+	 * failed write would otherwise go out again from their start on a
+	 * later flush, and a server could take a corrupted message.
+	 */
+	if (c->out.len > 0)
+		explicit_bzero(c->out.data, c->out.len);
+	buf_reset(&c->out);
 	if (cl_terminal(c))
 		return;
 	/* Only QUIT's reply was missing: the session ended cleanly. */

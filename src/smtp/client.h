@@ -169,7 +169,11 @@ void smtp_client_free(struct smtp_client *c);	/* c may be NULL */
 
 /* Server bytes in.  Processing happens here; events queue up. */
 void smtp_client_feed(struct smtp_client *c, const void *data, size_t n);
-/* The server closed the connection (or the driver gave up: timeout). */
+/*
+ * The server closed the connection, or the driver gave up on it (timeout,
+ * failed write).  Everything queued for output is dropped: nothing more
+ * may be written on that connection.
+ */
 void smtp_client_eof(struct smtp_client *c, const char *why);
 
 /* Next queued event into *ev; returns ev->type (EV_NONE when none). */

@@ -10,8 +10,9 @@
 . "${top_srcdir:-.}/tests/cli/lib.sh"
 
 printf 'alice:s3cret pw\nbob:other\n' >"$T/users"
-printf 'Subject: auth\n\nbody\n' >"$T/in"
-printf 'Subject: auth\r\n\r\nbody\r\n' >"$T/want.eml"
+# Complete (Date, From, Message-ID): it arrives unchanged.
+printf 'Date: Thu, 1 Jan 2026 00:00:00 +0000\nFrom: sender@client.example\nMessage-ID: <auth@client.example>\nSubject: auth\n\nbody\n' >"$T/in"
+printf 'Date: Thu, 1 Jan 2026 00:00:00 +0000\r\nFrom: sender@client.example\r\nMessage-ID: <auth@client.example>\r\nSubject: auth\r\n\r\nbody\r\n' >"$T/want.eml"
 
 # auth_testd [smtp-testd options]: one session, alice's password and token.
 auth_testd() {

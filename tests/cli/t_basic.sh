@@ -1,57 +1,73 @@
 #!/bin/sh
-# shellcheck disable=SC2119
+# shellcheck disable=SC2119,SC2059
 # The real postie against smtp-testd: what arrives, byte for byte.
 . "${top_srcdir:-.}/tests/cli/lib.sh"
+
+# postie adds Date, From and Message-ID when they are missing (set_*_header
+# auto, the default): a well-formed Date and Message-ID are replaced by
+# "Date: DATE" and "Message-ID: MSGID" before the byte-for-byte compare.
+CR=$(printf '\r')
+DATE_RE="^Date: (Mon|Tue|Wed|Thu|Fri|Sat|Sun), [0-9]{1,2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) [0-9]{4} [0-9]{2}:[0-9]{2}:[0-9]{2} [+-][0-9]{4}$CR\$"
+MSGID_RE="^Message-ID: <[0-9a-z]+\\.[a-z2-7]{26}@client\\.example>$CR\$"
+ADDED='Date: DATE\r\nFrom: sender@client.example\r\nMessage-ID: MSGID\r\n'
+
+# shaped N: message N with Date and Message-ID replaced (see above).
+shaped() {
+	sed -E -e "s/$DATE_RE/Date: DATE$CR/" -e "s/$MSGID_RE/Message-ID: MSGID$CR/" \
+	    "$(msg "$1")" >"$T/shaped"
+	echo "$T/shaped"
+}
 
 start_testd
 write_conf
 
-# 1. A plain message with CRLF line ends arrives unchanged.
+# 1. A plain message with CRLF line ends arrives unchanged, but for the
+#    Date and Message-ID it lacked.
 printf 'From: a@client.example\r\nTo: b@server.example\r\nSubject: hi\r\n\r\nHello.\r\n' >"$T/in"
-cp "$T/in" "$T/want"
+{ printf 'Date: DATE\r\nMessage-ID: MSGID\r\n'; cat "$T/in"; } >"$T/want"
 run_postie b@server.example
 is "$RC" 0 "plain message: exit 0"
 is "$(cat "$T/out" "$T/err")" "" "plain message: silent on success"
-same_file "$(msg 1)" "$T/want" "plain message: exact bytes received"
-printf 'helo client.example\nmail sender@client.example SIZE=%d\nrcpt b@server.example\n' "$(wc -c <"$T/want")" >"$T/want.env"
+same_file "$(shaped 1)" "$T/want" "plain message: exact bytes received"
+printf 'helo client.example\nmail sender@client.example SIZE=%d\nrcpt b@server.example\n' "$(wc -c <"$(msg 1)")" >"$T/want.env"
 same_file "$(env_of 1)" "$T/want.env" "plain message: envelope"
 
 # 2. Bare LF input goes out with CRLF; a missing final newline is added.
 printf 'Subject: lf\n\nline one\nline two' >"$T/in"
-printf 'Subject: lf\r\n\r\nline one\r\nline two\r\n' >"$T/want"
+printf "${ADDED}Subject: lf\r\n\r\nline one\r\nline two\r\n" >"$T/want"
 run_postie b@server.example
 is "$RC" 0 "bare LF: exit 0"
-same_file "$(msg 2)" "$T/want" "bare LF: normalised to CRLF, final CRLF added"
+same_file "$(shaped 2)" "$T/want" "bare LF: normalised to CRLF, final CRLF added"
 
 # 3. Dot-stuffing round trip with -i: lines starting with dots survive.
 printf 'Subject: dots\n\n.\n..\n.leading\nmid.dle\n...\n' >"$T/in"
-printf 'Subject: dots\r\n\r\n.\r\n..\r\n.leading\r\nmid.dle\r\n...\r\n' >"$T/want"
+printf "${ADDED}Subject: dots\r\n\r\n.\r\n..\r\n.leading\r\nmid.dle\r\n...\r\n" >"$T/want"
 run_postie -i b@server.example
 is "$RC" 0 "-i: exit 0"
-same_file "$(msg 3)" "$T/want" "-i: dot lines arrive intact"
+same_file "$(shaped 3)" "$T/want" "-i: dot lines arrive intact"
 run_postie -oi b@server.example
-same_file "$(msg 4)" "$T/want" "-oi: same as -i"
+same_file "$(shaped 4)" "$T/want" "-oi: same as -i"
 
 # 4. Without -i a line holding only "." ends the message.
 printf 'Subject: stop\n\nbefore\n.\nafter\n' >"$T/in"
-printf 'Subject: stop\r\n\r\nbefore\r\n' >"$T/want"
+printf "${ADDED}Subject: stop\r\n\r\nbefore\r\n" >"$T/want"
 run_postie b@server.example
 is "$RC" 0 "dot ends: exit 0"
-same_file "$(msg 5)" "$T/want" "dot ends: nothing after the lone dot"
+same_file "$(shaped 5)" "$T/want" "dot ends: nothing after the lone dot"
 
 # 5. SMTP smuggling shapes in the input are defused, never an end of data.
 printf 'Subject: smuggle\r\n\r\na\n.\nMAIL FROM:<x@evil>\r\nb\r.\rc\r\n' >"$T/in"
-printf 'Subject: smuggle\r\n\r\na\r\n.\r\nMAIL FROM:<x@evil>\r\nb . c\r\n' >"$T/want"
+printf "${ADDED}Subject: smuggle\r\n\r\na\r\n.\r\nMAIL FROM:<x@evil>\r\nb . c\r\n" >"$T/want"
 run_postie -i b@server.example
 is "$RC" 0 "smuggling: exit 0"
-same_file "$(msg 6)" "$T/want" "smuggling: bare LF dot and bare CR dot arrive as text"
+same_file "$(shaped 6)" "$T/want" "smuggling: bare LF dot and bare CR dot arrive as text"
 is "$(nfiles 'msg-*.eml')" 6 "smuggling: exactly one message arrived for it"
 
 # 6. Several recipients, in order; duplicates dropped.
 printf 'Subject: many\n\nx\n' >"$T/in"
 run_postie one@server.example 'Two <two@server.example>' one@server.example
 is "$RC" 0 "several recipients: exit 0"
-size=$(printf 'Subject: many\r\n\r\nx\r\n' | wc -c | tr -d ' ')
+size=$(wc -c <"$(msg 7)" | tr -d ' ')
 printf 'helo client.example\nmail sender@client.example SIZE=%s\nrcpt one@server.example\nrcpt two@server.example\n' "$size" >"$T/want.env"
 same_file "$(env_of 7)" "$T/want.env" "several recipients: envelope, SIZE= the message size"
 
@@ -65,11 +81,11 @@ contains "$(env_of 10)" '^mail third@client.example( SIZE=[0-9]+)?$' "-r: same a
 
 # 8. -t: recipients from To, Cc and Bcc; Bcc is not sent on.
 printf 'To: to@server.example\nCc: "Cee, Dee" <cc@server.example>\nBcc: hidden@server.example,\n  hidden2@server.example\nSubject: t\n\nbody\n' >"$T/in"
-printf 'To: to@server.example\r\nCc: "Cee, Dee" <cc@server.example>\r\nSubject: t\r\n\r\nbody\r\n' >"$T/want"
+printf "${ADDED}"'To: to@server.example\r\nCc: "Cee, Dee" <cc@server.example>\r\nSubject: t\r\n\r\nbody\r\n' >"$T/want"
 run_postie -t
 is "$RC" 0 "-t: exit 0"
-same_file "$(msg 11)" "$T/want" "-t: Bcc removed, rest unchanged"
-printf 'helo client.example\nmail sender@client.example SIZE=%d\nrcpt to@server.example\nrcpt cc@server.example\nrcpt hidden@server.example\nrcpt hidden2@server.example\n' "$(wc -c <"$T/want")" >"$T/want.env"
+same_file "$(shaped 11)" "$T/want" "-t: Bcc removed, rest unchanged"
+printf 'helo client.example\nmail sender@client.example SIZE=%d\nrcpt to@server.example\nrcpt cc@server.example\nrcpt hidden@server.example\nrcpt hidden2@server.example\n' "$(wc -c <"$(msg 11)")" >"$T/want.env"
 same_file "$(env_of 11)" "$T/want.env" "-t: every header recipient in the envelope"
 run_postie -t extra@server.example
 contains "$(env_of 12)" '^rcpt extra@server.example$' "-t with arguments: argument recipients added"
@@ -131,10 +147,10 @@ stop_testd
 start_testd
 write_conf
 awk 'BEGIN { printf "Subject: big\r\n\r\n"; for (i = 0; i < 60000; i++) printf "%06d the quick brown fox jumps over the lazy dog\r\n", i }' >"$T/in"
-cp "$T/in" "$T/want"
+{ printf "$ADDED"; cat "$T/in"; } >"$T/want"
 run_postie b@server.example
 is "$RC" 0 "3 MB message: exit 0"
-same_file "$(msg 1)" "$T/want" "3 MB message: arrives byte for byte"
+same_file "$(shaped 1)" "$T/want" "3 MB message: arrives byte for byte"
 
 # 12. -v shows the dialogue on stderr.
 printf 'Subject: v\n\nx\n' >"$T/in"
@@ -144,10 +160,12 @@ contains "$T/err" '^postie: --> MAIL FROM:<sender@client.example>' "-v: commands
 contains "$T/err" '^postie: <-- 250' "-v: replies shown"
 lacks "$T/err" 'Subject' "-v: message data not shown"
 
-# 13. Closed standard descriptors: opened on /dev/null, empty message sent.
+# 13. Closed standard descriptors: opened on /dev/null, empty message sent
+#     (nothing but the fields postie adds).
 "$POSTIE" -C "$T/conf" b@server.example <&- >&- 2>"$T/err"
 is "$?" 0 "closed stdin and stdout: exit 0"
-same_file "$(msg 3)" /dev/null "closed stdin: an empty message arrives"
+printf "$ADDED" >"$T/want"
+same_file "$(shaped 3)" "$T/want" "closed stdin: an empty message arrives"
 stop_testd
 
 done_testing

@@ -51,7 +51,7 @@ run_postie good@server.example bad@server.example
 is "$RC" 0 "one of two refused: exit 0"
 contains "$T/err" '^postie: <bad@server\.example>: 550 5\.1\.1 no such user$' "one of two refused: reported on its own line"
 is "$(wc -l <"$T/err" | tr -d ' ')" 1 "one of two refused: nothing else on stderr"
-size=$(printf 'Subject: f\r\n\r\nbody\r\n' | wc -c | tr -d ' ')
+size=$(wc -c <"$(msg 1)" | tr -d ' ')
 printf 'helo client.example\nmail sender@client.example SIZE=%s\nrcpt good@server.example\n' "$size" >"$T/want.env"
 same_file "$(env_of 1)" "$T/want.env" "one of two refused: delivered to the other"
 stop_testd

@@ -12,8 +12,9 @@ if ! sh "$top_srcdir/tests/data/mkcerts.sh" "$CERTS" >/dev/null 2>&1; then
 	exit 0
 fi
 
-printf 'Subject: tls\n\nbody\n' >"$T/in"
-printf 'Subject: tls\r\n\r\nbody\r\n' >"$T/want.eml"
+# Complete (Date, From, Message-ID): it arrives unchanged.
+printf 'Date: Thu, 1 Jan 2026 00:00:00 +0000\nFrom: sender@client.example\nMessage-ID: <tls@client.example>\nSubject: tls\n\nbody\n' >"$T/in"
+printf 'Date: Thu, 1 Jan 2026 00:00:00 +0000\r\nFrom: sender@client.example\r\nMessage-ID: <tls@client.example>\r\nSubject: tls\r\n\r\nbody\r\n' >"$T/want.eml"
 
 # tls_testd CERT [smtp-testd options]: a server with CERT.pem/CERT.key.
 tls_testd() {

@@ -210,8 +210,8 @@ test_commands_refused(void)
 	parse_fails("Host a\n", F ":1: unknown command 'Host'");
 	parse_fails("# c\nprotocol lmtp\n", F ":2: 'protocol' is not supported yet");
 	parse_fails("auto_from on\n", F ":1: 'auto_from' is not supported yet");
-	parse_fails("set_from_header auto\n",
-	    F ":1: 'set_from_header' is not supported yet");
+	parse_fails("logfile_time_format %F\n",
+	    F ":1: 'logfile_time_format' is not supported yet");
 	parse_fails("proxy_host h\n", F ":1: 'proxy_host' is not supported yet");
 	parse_fails("aliases /etc/aliases\n",
 	    F ":1: 'aliases' is not supported yet");
@@ -564,6 +564,80 @@ test_key_names(void)
 	    "key name auth_plaintext");
 	tap_ok(conf_parse_key_name(CONF_KEY_COUNT) != NULL,
 	    "key name out of range is not NULL");
+}
+
+/* The header commands (issue 4) and their msmtp aliases. */
+static void
+test_header_commands(void)
+{
+	value_is("set_from_header on\n", NULL, CONF_SET_FROM_HEADER, "on",
+	    "set_from_header on");
+	value_is("set_from_header auto\n", NULL, CONF_SET_FROM_HEADER, "auto",
+	    "set_from_header auto");
+	value_is("set_from_header off\n", NULL, CONF_SET_FROM_HEADER, "off",
+	    "set_from_header off");
+	value_is("add_missing_from_header off\n", NULL, CONF_SET_FROM_HEADER,
+	    "off", "add_missing_from_header off is set_from_header off");
+	value_is("add_missing_from_header\n", NULL, CONF_SET_FROM_HEADER,
+	    "auto", "add_missing_from_header alone is auto");
+	value_is("set_from_header on\nadd_missing_from_header on\n", NULL,
+	    CONF_SET_FROM_HEADER, "auto", "aliases: the last line wins");
+	value_is("set_date_header off\n", NULL, CONF_SET_DATE_HEADER, "off",
+	    "set_date_header off");
+	value_is("add_missing_date_header on\n", NULL, CONF_SET_DATE_HEADER,
+	    "auto", "add_missing_date_header on is auto");
+	value_is("set_msgid_header auto\n", NULL, CONF_SET_MSGID_HEADER,
+	    "auto", "set_msgid_header auto");
+	value_is("set_to_header undisclosed_recipients\n", NULL,
+	    CONF_SET_TO_HEADER, "undisclosed_recipients",
+	    "set_to_header undisclosed_recipients");
+	value_is("undisclosed_recipients\n", NULL, CONF_SET_TO_HEADER,
+	    "undisclosed_recipients", "undisclosed_recipients alone is on");
+	value_is("set_to_header undisclosed_recipients\n"
+	    "undisclosed_recipients off\n", NULL, CONF_SET_TO_HEADER, "off",
+	    "undisclosed_recipients off is set_to_header off");
+	value_is("remove_bcc_headers off\n", NULL, CONF_REMOVE_BCC_HEADERS,
+	    "off", "remove_bcc_headers off");
+	value_is("qualify_headers\n", NULL, CONF_QUALIFY_HEADERS, "on",
+	    "qualify_headers alone is on");
+	value_is("from_full_name \" Jane Doe \"\n", NULL, CONF_FROM_FULL_NAME,
+	    " Jane Doe ", "from_full_name keeps quoted blanks");
+	value_is("from_full_name Jane\nfrom_full_name\n", NULL,
+	    CONF_FROM_FULL_NAME, NULL, "from_full_name alone unsets it");
+	value_is("recipients_from_args exclude\n", NULL,
+	    CONF_RECIPIENTS_FROM_ARGS, "exclude", "recipients_from_args exclude");
+	value_is("defaults\nset_date_header off\naccount a\n", "a",
+	    CONF_SET_DATE_HEADER, "off", "header commands are inherited");
+	parse_fails("set_from_header yes\n", F ":1: set_from_header: expected "
+	    "auto, on or off, got 'yes'");
+	parse_fails("set_from_header\n", F ":1: set_from_header: needs an "
+	    "argument");
+	parse_fails("set_date_header on\n", F ":1: set_date_header: expected "
+	    "auto or off, got 'on'");
+	parse_fails("set_msgid_header ON\n", F ":1: set_msgid_header: "
+	    "expected auto or off, got 'ON'");
+	parse_fails("set_to_header on\n", F ":1: set_to_header: expected off "
+	    "or undisclosed_recipients, got 'on'");
+	parse_fails("undisclosed_recipients yes\n", F ":1: "
+	    "undisclosed_recipients: expected on or off, got 'yes'");
+	parse_fails("add_missing_date_header auto\n", F ":1: "
+	    "add_missing_date_header: expected on or off, got 'auto'");
+	parse_fails("recipients_from_args\n", F ":1: recipients_from_args: "
+	    "needs an argument");
+	parse_fails("recipients_from_args sendmail\n", F ":1: "
+	    "recipients_from_args: expected merge or exclude, got 'sendmail'");
+	parse_fails("qualify_headers maybe\n", F ":1: qualify_headers: "
+	    "expected on or off, got 'maybe'");
+	parse_fails("remove_bcc_headers 1\n", F ":1: remove_bcc_headers: "
+	    "expected on or off, got '1'");
+	/* A full name can never carry a line break into the header. */
+	parse_fails("from_full_name a\rb\n", F ":1: control character in line");
+	parse_fails("from_full_name \"a\\nb\"\n",
+	    F ":1: bad escape in quoted argument (only \\\" and \\\\)");
+	tap_is_str(conf_parse_key_name(CONF_SET_TO_HEADER), "set_to_header",
+	    "key name set_to_header (not its alias)");
+	tap_is_str(conf_parse_key_name(CONF_SET_FROM_HEADER),
+	    "set_from_header", "key name set_from_header");
 }
 
 /* ---- load -------------------------------------------------------------- */
@@ -1064,6 +1138,7 @@ main(void)
 	test_limits();
 	test_msmtprc();
 	test_key_names();
+	test_header_commands();
 
 	snprintf(tmpdir, sizeof(tmpdir), "%s/t_conf.XXXXXX",
 	    t != NULL && t[0] == '/' ? t : "/tmp");

@@ -238,6 +238,434 @@ test_many(void)
 	free(h);
 }
 
+/* ---- composing ------------------------------------------------------- */
+
+/* What a generator appended, or "ERR:" and the message. */
+static char got[8192];
+
+static const char *
+result(struct buf *b, enum err_kind rc, const struct err *e)
+{
+	if (rc != ERR_OK)
+		snprintf(got, sizeof(got), "ERR:%s", e->msg);
+	else
+		strlcpy(got, buf_str(b), sizeof(got));
+	buf_free(b);
+	return got;
+}
+
+static const char *
+date(long long t, long off)
+{
+	struct buf b;
+	struct err e;
+
+	buf_init(&b, 256);
+	return result(&b, mail_header_date(t, off, &b, &e), &e);
+}
+
+static void
+test_date(void)
+{
+	tap_is_str(date(0, 0), "Thu, 1 Jan 1970 00:00:00 +0000", "date: epoch");
+	tap_is_str(date(1795433696, 3600), "Mon, 23 Nov 2026 12:34:56 +0100",
+	    "date: local time and zone");
+	tap_is_str(date(1709251199, 0), "Thu, 29 Feb 2024 23:59:59 +0000",
+	    "date: leap day");
+	tap_is_str(date(951879600, -19800), "Tue, 29 Feb 2000 21:30:00 -0530",
+	    "date: negative offset, 400-year leap day");
+	tap_is_str(date(2147483648LL, 0), "Tue, 19 Jan 2038 03:14:08 +0000",
+	    "date: past 2038");
+	tap_is_str(date(1795433696, 3600 + 59), "Mon, 23 Nov 2026 12:34:56 +0100",
+	    "date: seconds of the offset dropped, time kept consistent");
+	tap_is_str(date(-5, 0), "Thu, 1 Jan 1970 00:00:00 +0000",
+	    "date: before the epoch clamped");
+	tap_is_str(date(1LL << 60, 0), "Fri, 31 Dec 9999 23:59:59 +0000",
+	    "date: past 9999 clamped");
+	tap_is_str(date(0, -3600), "Wed, 31 Dec 1969 23:00:00 -0100",
+	    "date: the epoch west of UTC");
+	tap_is_str(date(0, 1000000), "Mon, 5 Jan 1970 03:59:00 +9959",
+	    "date: offset clamped to +9959");
+}
+
+static void
+test_utc_offset(void)
+{
+	struct tm l, u;
+
+	memset(&l, 0, sizeof(l));
+	memset(&u, 0, sizeof(u));
+	l.tm_year = u.tm_year = 126;
+	l.tm_yday = u.tm_yday = 100;
+	l.tm_hour = 13;
+	u.tm_hour = 12;
+	tap_is_int(mail_header_utc_offset(&l, &u), 3600, "offset: +1h");
+	l.tm_hour = 6;
+	l.tm_min = 30;
+	tap_is_int(mail_header_utc_offset(&l, &u), -19800, "offset: -5:30");
+	l.tm_yday = 101;
+	l.tm_hour = 1;
+	l.tm_min = 0;
+	tap_is_int(mail_header_utc_offset(&l, &u), 13 * 3600,
+	    "offset: local is the next day");
+	l.tm_year = 127;
+	l.tm_yday = 0;
+	u.tm_yday = 364;
+	u.tm_hour = 23;
+	tap_is_int(mail_header_utc_offset(&l, &u), 2 * 3600,
+	    "offset: local is in the next year");
+	l.tm_year = 125;
+	l.tm_yday = 364;
+	l.tm_hour = 20;
+	u.tm_year = 126;
+	u.tm_yday = 0;
+	u.tm_hour = 1;
+	tap_is_int(mail_header_utc_offset(&l, &u), -5 * 3600,
+	    "offset: local is in the year before");
+}
+
+static const char *
+msgid(long long t, const unsigned char *r, size_t n, const char *dom)
+{
+	struct buf b;
+	struct err e;
+
+	buf_init(&b, 1024);
+	return result(&b, mail_header_msgid(t, r, n, dom, &b, &e), &e);
+}
+
+static void
+test_msgid(void)
+{
+	unsigned char r[40];
+	size_t i;
+
+	for (i = 0; i < sizeof(r); i++)
+		r[i] = (unsigned char)i;
+	tap_is_str(msgid(1795433696, r, 16, "client.example"),
+	    "<toydi8.aaaqeayeaudaocajbifqydiob4@client.example>",
+	    "msgid: base36 time, base32 random, domain");
+	memset(r, 0xff, sizeof(r));
+	tap_is_str(msgid(0, r, 16, "x"),
+	    "<0.77777777777777777777777774@x>", "msgid: all ones, epoch");
+	tap_is_str(msgid(-1, r, 8, "x"), "<0.7777777777776@x>",
+	    "msgid: 8 bytes, negative time as 0");
+	tap_is_int((long long)strlen(msgid(0, r, 40, "x")),
+	    (long long)strlen("<0.@x>") + 52, "msgid: at most 32 bytes used");
+	tap_is_str(msgid(0, r, 7, "x"), "ERR:Message-ID: too few random bytes",
+	    "msgid: too few random bytes");
+	tap_is_str(msgid(0, r, 16, "bad domain"),
+	    "ERR:'bad domain' cannot be the domain of a Message-ID "
+	    "(RFC 5322 3.6.4)", "msgid: domain with a blank refused");
+	tap_ok(strncmp(msgid(0, r, 16, "a..b"), "ERR:", 4) == 0,
+	    "msgid: empty label refused");
+	tap_ok(strncmp(msgid(0, r, 16, ".a"), "ERR:", 4) == 0,
+	    "msgid: leading dot refused");
+	tap_ok(strncmp(msgid(0, r, 16, ""), "ERR:", 4) == 0,
+	    "msgid: empty domain refused");
+	tap_ok(strncmp(msgid(0, r, 16, "a>b"), "ERR:", 4) == 0,
+	    "msgid: special in the domain refused");
+}
+
+static const char *
+mailbox(const char *name, const char *addr)
+{
+	struct buf b;
+	struct err e;
+
+	buf_init(&b, 4096);
+	return result(&b, mail_header_mailbox(name, addr, &b, &e), &e);
+}
+
+static void
+test_mailbox(void)
+{
+	tap_is_str(mailbox(NULL, "a@x"), "a@x", "mailbox: no name");
+	tap_is_str(mailbox("", "a@x"), "a@x", "mailbox: empty name");
+	tap_is_str(mailbox("Jane Doe", "a@x"), "Jane Doe <a@x>",
+	    "mailbox: atoms as they are");
+	tap_is_str(mailbox("Doe, Jane", "a@x"), "\"Doe, Jane\" <a@x>",
+	    "mailbox: a comma is quoted");
+	tap_is_str(mailbox("John Q. Public", "a@x"),
+	    "\"John Q. Public\" <a@x>", "mailbox: a dot is quoted");
+	tap_is_str(mailbox("say \"hi\" \\o/", "a@x"),
+	    "\"say \\\"hi\\\" \\\\o/\" <a@x>",
+	    "mailbox: quote and backslash escaped");
+	tap_is_str(mailbox("two  blanks", "a@x"), "\"two  blanks\" <a@x>",
+	    "mailbox: double blank quoted");
+	tap_is_str(mailbox(" lead", "a@x"), "\" lead\" <a@x>",
+	    "mailbox: leading blank quoted");
+	tap_is_str(mailbox("Ren\xc3\xa9 M\xc3\xbcller", "a@x"),
+	    "=?utf-8?q?Ren=C3=A9_M=C3=BCller?= <a@x>",
+	    "mailbox: UTF-8 as an encoded-word");
+	tap_is_str(mailbox("a=?b_c?", "a@x"), "=?utf-8?q?a=3D=3Fb=5Fc=3F?= <a@x>",
+	    "mailbox: text like an encoded-word is encoded");
+	tap_is_str(mailbox("a\tb\x01", "a@x"), "=?utf-8?q?a=09b=01?= <a@x>",
+	    "mailbox: control bytes encoded");
+	tap_is_str(mailbox("\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+	    "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9", "a@x"),
+	    "=?utf-8?q?=C3=A9=C3=A9=C3=A9=C3=A9=C3=A9=C3=A9=C3=A9=C3=A9=C3=A9"
+	    "=C3=A9?= =?utf-8?q?=C3=A9?= <a@x>",
+	    "mailbox: words of at most 75 bytes, characters not split");
+	tap_is_str(mailbox("a\nb", "a@x"),
+	    "ERR:refusing a line break in a generated address",
+	    "mailbox: LF in the name refused");
+	tap_is_str(mailbox("a", "a@x\r"),
+	    "ERR:refusing a line break in a generated address",
+	    "mailbox: CR in the address refused");
+}
+
+static const char *
+fold(const char *text)
+{
+	struct buf b;
+	struct err e;
+
+	buf_init(&b, 8192);
+	return result(&b, mail_header_fold(text, strlen(text), &b, &e), &e);
+}
+
+static void
+test_fold(void)
+{
+	char big[1100], want[1200];
+
+	tap_is_str(fold("Date: now"), "Date: now\r\n", "fold: short line");
+	tap_is_str(fold("From: aaaaaaaaaa bbbbbbbbbb cccccccccc dddddddddd "
+	    "eeeeeeeeee ffffffffff gggg <x@y>"),
+	    "From: aaaaaaaaaa bbbbbbbbbb cccccccccc dddddddddd eeeeeeeeee "
+	    "ffffffffff gggg\r\n <x@y>\r\n", "fold: at the last blank under 78");
+	tap_is_str(fold("From: aaaaaaaaaa bbbbbbbbbb cccccccccc dddddddddd "
+	    "eeeeeeeeee ffffffffff gggggg"),
+	    "From: aaaaaaaaaa bbbbbbbbbb cccccccccc dddddddddd "
+	    "eeeeeeeeee ffffffffff gggggg\r\n", "fold: exactly 78 stays");
+	tap_is_str(fold("From: aaaaaaaaaa bbbbbbbbbb cccccccccc dddddddddd "
+	    "eeeeeeeeee ffffffffff ggggggg"),
+	    "From: aaaaaaaaaa bbbbbbbbbb cccccccccc dddddddddd "
+	    "eeeeeeeeee ffffffffff\r\n ggggggg\r\n", "fold: 79 folds");
+	memset(big, 'x', 100);
+	memcpy(big, "Message-ID: ", 12);
+	big[100] = '\0';
+	snprintf(want, sizeof(want), "%s\r\n", big);
+	tap_is_str(fold(big), want, "fold: never before the first word");
+	memset(big, 'x', 999);
+	memcpy(big, "X: ", 3);
+	big[999] = '\0';
+	tap_is_str(fold(big), "ERR:a generated header line is longer than 998 "
+	    "bytes", "fold: a word past 998 refused");
+	big[998] = '\0';
+	snprintf(want, sizeof(want), "%s\r\n", big);
+	tap_is_str(fold(big), want, "fold: 998 is allowed");
+	tap_is_str(fold("X: a  b"), "X: a  b\r\n", "fold: blanks kept");
+}
+
+static const char *
+qualify(const char *v)
+{
+	struct buf b;
+	struct err e;
+
+	buf_init(&b, 4096);
+	return result(&b, mail_header_qualify(v, strlen(v), "d.example", &b,
+	    &e), &e);
+}
+
+static void
+test_qualify(void)
+{
+	struct buf b;
+	struct err e;
+
+	tap_is_str(qualify(" root"), " root@d.example", "qualify: bare name");
+	tap_is_str(qualify(" a@x, root, b@y"), " a@x, root@d.example, b@y",
+	    "qualify: only the bare one");
+	tap_is_str(qualify(" Admin <root>"), " Admin <root@d.example>",
+	    "qualify: in angle brackets");
+	tap_is_str(qualify(" \"root\" <root>"), " \"root\" <root@d.example>",
+	    "qualify: not inside a quoted display name");
+	tap_is_str(qualify(" \"root, toor\" <a@x>"),
+	    " \"root, toor\" <a@x>", "qualify: quoted name with a comma");
+	tap_is_str(qualify(" root (the root) , toor"),
+	    " root@d.example (the root) , toor@d.example",
+	    "qualify: before a comment; comments left alone");
+	tap_is_str(qualify(" (root) a@x"), " (root) a@x",
+	    "qualify: not inside a comment");
+	tap_is_str(qualify(" team: root, a@x;, b"),
+	    " team: root@d.example, a@x;, b@d.example",
+	    "qualify: group members; not the group name");
+	tap_is_str(qualify(" undisclosed-recipients:;"),
+	    " undisclosed-recipients:;", "qualify: empty group untouched");
+	tap_is_str(qualify(" john.doe"), " john.doe@d.example",
+	    "qualify: dotted local part");
+	tap_is_str(qualify(" \"a b\""), " \"a b\"@d.example",
+	    "qualify: quoted local part");
+	tap_is_str(qualify(" <@relay:root>"), " <@relay:root@d.example>",
+	    "qualify: after an obs-route");
+	tap_is_str(qualify(" root,\r\n\ttoor"),
+	    " root@d.example,\r\n\ttoor@d.example", "qualify: folds kept");
+	tap_is_str(qualify(" a@x (c"), " a@x (c",
+	    "qualify: invalid list copied unchanged");
+	tap_is_str(qualify(" root <"), " root <",
+	    "qualify: unterminated angle copied unchanged");
+	tap_is_str(qualify(""), "", "qualify: empty value");
+	buf_init(&b, 64);
+	tap_is_str(result(&b, mail_header_qualify(S(" root"), "a b", &b, &e),
+	    &e), "ERR:'a b' cannot qualify an address (RFC 5322 3.2.3)",
+	    "qualify: bad domain refused");
+	buf_init(&b, 6);
+	tap_is_int(mail_header_qualify(S(" root"), "d.example", &b, &e),
+	    ERR_DATA, "qualify: output over the cap");
+	buf_free(&b);
+}
+
+static const unsigned char rnd16[16] = { 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10,
+    11, 12, 13, 14, 15 };
+
+static void
+compose_init(struct mail_header_compose *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->from = c->date = c->msgid = MAIL_HEADER_SET_AUTO;
+	c->remove_bcc = true;
+	c->sender = "me@client.example";
+	c->now = 1795433696;
+	c->utc_offset = 3600;
+	c->rnd = rnd16;
+	c->nrnd = sizeof(rnd16);
+	c->domain = "client.example";
+}
+
+static const char *
+compose(const char *h, const struct mail_header_compose *c)
+{
+	struct buf b;
+	struct err e;
+
+	buf_init(&b, 8192);
+	return result(&b, mail_header_compose(h, strlen(h), c, &b, &e), &e);
+}
+
+#define DATE "Date: Mon, 23 Nov 2026 12:34:56 +0100\r\n"
+#define MSGID "Message-ID: <toydi8.aaaqeayeaudaocajbifqydiob4@client.example>\r\n"
+
+static void
+test_compose_add(void)
+{
+	struct mail_header_compose c;
+
+	compose_init(&c);
+	tap_is_str(compose("Subject: hi\r\n", &c),
+	    DATE "From: me@client.example\r\n" MSGID "Subject: hi\r\n",
+	    "compose: Date, From, Message-ID added at the top");
+	tap_is_str(compose("", &c),
+	    DATE "From: me@client.example\r\n" MSGID,
+	    "compose: empty section");
+	tap_is_str(compose("from: a@x\r\nDATE: x\r\nmessage-id: <1@x>\r\n",
+	    &c), "from: a@x\r\nDATE: x\r\nmessage-id: <1@x>\r\n",
+	    "compose: nothing added when present (any case)");
+	tap_is_str(compose("From:\r\n", &c), DATE MSGID "From:\r\n",
+	    "compose: an empty From counts as present");
+	c.full_name = "Jane Doe";
+	tap_is_str(compose("Date: x\r\nMessage-ID: <1@x>\r\n", &c),
+	    "From: Jane Doe <me@client.example>\r\n"
+	    "Date: x\r\nMessage-ID: <1@x>\r\n", "compose: From with a name");
+	c.sender = "";
+	tap_is_str(compose("Date: x\r\nMessage-ID: <1@x>\r\n", &c),
+	    "Date: x\r\nMessage-ID: <1@x>\r\n",
+	    "compose: no From for the null sender");
+	compose_init(&c);
+	c.from = c.date = c.msgid = MAIL_HEADER_SET_OFF;
+	tap_is_str(compose("Subject: hi\r\n", &c), "Subject: hi\r\n",
+	    "compose: all off: nothing added");
+	compose_init(&c);
+	c.from = MAIL_HEADER_SET_ON;
+	c.date = c.msgid = MAIL_HEADER_SET_OFF;
+	c.full_name = "Doe, Jane";
+	tap_is_str(compose("To: a@x\r\nFrom: old@x,\r\n  other@x\r\n"
+	    "Subject: s\r\nfrom: again@x\r\n", &c),
+	    "To: a@x\r\nFrom: \"Doe, Jane\" <me@client.example>\r\n"
+	    "Subject: s\r\n", "compose: set_from on replaces From in place");
+	tap_is_str(compose("To: a@x\r\n", &c),
+	    "From: \"Doe, Jane\" <me@client.example>\r\nTo: a@x\r\n",
+	    "compose: set_from on adds a missing From");
+	c.sender = NULL;
+	tap_is_str(compose("From: old@x\r\n", &c), "From: old@x\r\n",
+	    "compose: set_from on keeps From without a sender");
+}
+
+static void
+test_compose_rewrite(void)
+{
+	struct mail_header_compose c;
+	static const char h[] =
+	    "Date: x\r\nMessage-ID: <1@x>\r\nFrom: root\r\n"
+	    "To: root, \"root\" <a@x>\r\nBcc: b@x\r\nSubject: root\r\n"
+	    "Resent-Bcc: r@x\r\nnot a field\r\nCc: toor\r\n";
+
+	compose_init(&c);
+	tap_is_str(compose(h, &c),
+	    "Date: x\r\nMessage-ID: <1@x>\r\nFrom: root\r\n"
+	    "To: root, \"root\" <a@x>\r\nSubject: root\r\n"
+	    "not a field\r\nCc: toor\r\n",
+	    "compose: Bcc and Resent-Bcc removed, the rest byte for byte");
+	c.remove_bcc = false;
+	tap_is_str(compose(h, &c), h, "compose: remove_bcc off keeps them");
+	c.qualify = "d.example";
+	tap_is_str(compose(h, &c),
+	    "Date: x\r\nMessage-ID: <1@x>\r\nFrom: root@d.example\r\n"
+	    "To: root@d.example, \"root\" <a@x>\r\nBcc: b@x\r\n"
+	    "Subject: root\r\nResent-Bcc: r@x\r\nnot a field\r\n"
+	    "Cc: toor@d.example\r\n",
+	    "compose: qualify address fields only");
+	compose_init(&c);
+	c.undisclosed = true;
+	tap_is_str(compose(h, &c),
+	    "Date: x\r\nMessage-ID: <1@x>\r\nFrom: root\r\n"
+	    "To: undisclosed-recipients:;\r\nSubject: root\r\n"
+	    "not a field\r\n",
+	    "compose: undisclosed: To, Cc, Bcc become one To in place");
+	c.remove_bcc = false;
+	tap_is_str(compose("Bcc: b@x\r\nResent-Bcc: r@x\r\n", &c),
+	    DATE "From: me@client.example\r\n" MSGID
+	    "To: undisclosed-recipients:;\r\nResent-Bcc: r@x\r\n",
+	    "compose: undisclosed replaces Bcc even with remove_bcc off");
+	tap_is_str(compose("Subject: s\r\n", &c),
+	    DATE "From: me@client.example\r\n" MSGID
+	    "To: undisclosed-recipients:;\r\nSubject: s\r\n",
+	    "compose: undisclosed adds To when there was none");
+}
+
+static void
+test_compose_errors(void)
+{
+	struct mail_header_compose c;
+	struct buf b;
+	struct err e;
+
+	compose_init(&c);
+	c.full_name = "a\nb";
+	tap_is_str(compose("", &c),
+	    "ERR:refusing a line break in a generated address",
+	    "compose: line break in the name refused");
+	compose_init(&c);
+	c.domain = "no domain";
+	tap_ok(strncmp(compose("", &c), "ERR:'no domain' cannot", 22) == 0,
+	    "compose: bad Message-ID domain refused");
+	compose_init(&c);
+	buf_init(&b, 50);
+	tap_is_int(mail_header_compose(S("Subject: x\r\n"), &c, &b, &e),
+	    ERR_DATA, "compose: over the cap");
+	buf_free(&b);
+}
+
+static void
+test_compose(void)
+{
+	test_compose_add();
+	test_compose_rewrite();
+	test_compose_errors();
+}
+
 int
 main(void)
 {
@@ -247,5 +675,12 @@ main(void)
 	test_resent();
 	test_remove();
 	test_many();
+	test_date();
+	test_utc_offset();
+	test_msgid();
+	test_mailbox();
+	test_fold();
+	test_qualify();
+	test_compose();
 	return tap_done();
 }
