@@ -711,25 +711,29 @@ log_result(struct job *j, const struct deliver_submit_result *res,
 		    j->from, why);
 }
 
-/* Report recipients that failed; the caller prints the final error. */
-static void
-report(const struct job *j, const struct deliver_submit_result *res,
-    enum err_kind kind)
+/*
+ * One line for each recipient the server refused: when the whole session
+ * failed too, only those refused for good on their own (the final error
+ * line says the rest).  Returns how many lines were printed.
+ */
+static size_t
+report(const struct job *j, const struct deliver_submit_result *res)
 {
-	size_t i, failed = 0;
+	size_t i, n = 0;
 
-	for (i = 0; i < res->nrcpt; i++)
-		if (res->rcpt[i].outcome != SMTP_CLIENT_OK)
-			failed++;
-	/* A session that never got to the recipients: one line says it. */
-	if (kind != ERR_OK && res->session_err != ERR_OK)
-		return;
-	if (kind != ERR_OK && failed == 1)
-		return;
-	for (i = 0; i < res->nrcpt; i++)
-		if (res->rcpt[i].outcome != SMTP_CLIENT_OK)
-			fprintf(stderr, "%s: <%s>: %s\n", PROG,
-			    j->rcpts.addrs[i], res->rcpt[i].text);
+	for (i = 0; i < res->nrcpt; i++) {
+		const struct deliver_rcpt_result *rr = &res->rcpt[i];
+
+		if (rr->outcome == SMTP_CLIENT_OK ||
+		    (res->session_err != ERR_OK &&
+		    (rr->outcome != SMTP_CLIENT_PERM ||
+		    strcmp(rr->text, res->session_text) == 0)))
+			continue;
+		fprintf(stderr, "%s: <%s>: %s\n", PROG, j->rcpts.addrs[i],
+		    rr->text);
+		n++;
+	}
+	return n;
 }
 
 /* ---- TLS (issue 3) ------------------------------------------------- */
@@ -884,9 +888,10 @@ submit(struct job *j, struct err *e)
 	rc = deliver_submit_outcome(&res, e);
 	if (rc != ERR_OK && res.session_err != ERR_OK)
 		err_prefix(e, "%s", req.host);
-	else if (rc != ERR_OK && res.nrcpt == 1)
-		err_prefix(e, "<%s>", j->rcpts.addrs[0]);
-	report(j, &res, rc);
+	/* Every failure already has its line: no summary repeating one. */
+	if (report(j, &res) > 0 && rc != ERR_OK &&
+	    res.session_err == ERR_OK)
+		e->msg[0] = '\0';
 	log_result(j, &res, rc, e->msg);
 	deliver_submit_result_free(&res);
 	return rc;

@@ -56,6 +56,17 @@ printf 'helo client.example\nmail sender@client.example SIZE=%s\nrcpt good@serve
 same_file "$(env_of 1)" "$T/want.env" "one of two refused: delivered to the other"
 stop_testd
 
+# Both recipients refused for good: one line each, naming it, and no
+# summary line repeating one of them.
+start_testd --reply 'rcpt=550 5.1.1 no such user'
+write_conf
+run_postie one@server.example two@server.example
+is "$RC" 67 "both refused: exit 67"
+is "$(wc -l <"$T/err" | tr -d ' ')" 2 "both refused: exactly two lines"
+contains "$T/err" '^postie: <one@server\.example>: 550 5\.1\.1 no such user$' "both refused: the first named"
+contains "$T/err" '^postie: <two@server\.example>: 550 5\.1\.1 no such user$' "both refused: the second named"
+stop_testd
+
 # One recipient of two deferred: no data sent at all (a retry must not
 # duplicate for the other), exit 75.
 start_testd --reply-rcpt 'later*=451 4.2.0 greylisted'
