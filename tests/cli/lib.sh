@@ -169,3 +169,19 @@ done_testing() {
 	echo "1..$tap_n"
 	[ "$tap_failed" -eq 0 ]
 }
+
+# postie adds Date, From and Message-ID when they are missing (set_*_header
+# auto, the default); Date and Message-ID vary, so tests compare messages
+# through shaped(), which replaces a well-formed Date and Message-ID (for
+# the domain client.example) by "Date: DATE" and "Message-ID: MSGID"; a
+# malformed one stays and fails the byte-for-byte compare.
+CR=$(printf '\r')
+DATE_RE="^Date: (Mon|Tue|Wed|Thu|Fri|Sat|Sun), [0-9]{1,2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) [0-9]{4} [0-9]{2}:[0-9]{2}:[0-9]{2} [+-][0-9]{4}$CR\$"
+MSGID_RE="^Message-ID: <[0-9a-z]+\\.[a-z2-7]{26}@client\\.example>$CR\$"
+
+# shaped N: path of message N with Date and Message-ID replaced.
+shaped() {
+	sed -E -e "s/$DATE_RE/Date: DATE$CR/" -e "s/$MSGID_RE/Message-ID: MSGID$CR/" \
+	    "$(msg "$1")" >"$T/shaped"
+	echo "$T/shaped"
+}

@@ -7,20 +7,6 @@
 # are checked by shape and replaced by DATE and MSGID before comparing.
 . "${top_srcdir:-.}/tests/cli/lib.sh"
 
-CR=$(printf '\r')
-DAY='(Mon|Tue|Wed|Thu|Fri|Sat|Sun)'
-MON='(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)'
-DATE_RE="^Date: $DAY, [0-9]{1,2} $MON [0-9]{4} [0-9]{2}:[0-9]{2}:[0-9]{2} [+-][0-9]{4}$CR\$"
-MSGID_RE="^Message-ID: <[0-9a-z]+\\.[a-z2-7]{26}@client\\.example>$CR\$"
-
-# shaped N: message N with a well-formed Date and Message-ID replaced by
-# "Date: DATE" and "Message-ID: MSGID" (others stay and fail the compare).
-shaped() {
-	sed -E -e "s/$DATE_RE/Date: DATE$CR/" -e "s/$MSGID_RE/Message-ID: MSGID$CR/" \
-	    "$(msg "$1")" >"$T/shaped"
-	echo "$T/shaped"
-}
-
 # want TEXT: $T/want from printf TEXT.
 want() {
 	# shellcheck disable=SC2059
