@@ -10,10 +10,14 @@
 #include "deliver/submit.h"
 #include "dns/resolve.h"
 #include "io/net.h"
+#include "mail/mime.h"
 #include "io/tls.h"
 #include "smtp/sasl.h"
 
 #define FLUSH_AT (256u << 10)	/* write body data out past this much */
+/* The converter releases at most what it holds (MAIL_MIME_HOLD_MAX) plus
+ * the quoted-printable growth of one chunk. */
+#define SUBMIT_CONV_MAX (16u << 20)
 
 struct run {
 	const struct deliver_submit_req *req;
@@ -93,39 +97,98 @@ flush(struct run *r)
 	smtp_client_output_consume(r->c, n);
 }
 
+/* Hand n bytes of the message to the engine, writing out as it fills.
+ * false when the engine could not take them (the session is aborted). */
+static bool
+push(struct run *r, const char *p, size_t n)
+{
+	size_t k, out;
+
+	while (n > 0) {
+		k = n < DELIVER_INPUT_CHUNK ? n : DELIVER_INPUT_CHUNK;
+		if (smtp_client_body(r->c, p, k) == -1) {
+			flush(r);
+			if (smtp_client_body(r->c, p, k) == -1) {
+				smtp_client_abort(r->c,
+				    "cannot write the message");
+				return false;
+			}
+		}
+		p += k;
+		n -= k;
+		(void)smtp_client_output(r->c, &out);
+		if (out >= FLUSH_AT)
+			flush(r);
+	}
+	return true;
+}
+
+/*
+ * RFC 6152 3: a server that does not offer 8BITMIME never receives 8-bit
+ * data.  Such a message goes through the 7-bit converter (mail/mime.h).
+ */
+static bool
+needs_7bit(struct run *r)
+{
+	return r->req->msg->eightbit &&
+	    !(smtp_client_caps(r->c)->flags & SMTP_CAP_8BITMIME);
+}
+
+/* One chunk through the converter (or as it is), then to the engine. */
+static bool
+push_chunk(struct run *r, struct mail_mime *mime, struct buf *conv,
+    const void *p, size_t n)
+{
+	struct err e;
+	enum err_kind rc;
+
+	if (mime == NULL)
+		return push(r, p, n);
+	buf_reset(conv);
+	rc = n > 0 ? mail_mime_feed(mime, p, n, conv, &e) :
+	    mail_mime_finish(mime, conv, &e);
+	if (rc != ERR_OK) {
+		smtp_client_abort(r->c, e.msg);
+		return false;
+	}
+	return push(r, conv->data, conv->len);
+}
+
 static void
 send_body(struct run *r)
 {
 	struct deliver_input *msg = r->req->msg;
+	struct mail_mime *mime = NULL;
+	struct buf conv;
 	const void *p;
-	size_t n, k, out;
+	size_t n;
 	struct err e;
+	bool ok = true;
 
+	buf_init(&conv, SUBMIT_CONV_MAX);
+	if (needs_7bit(r) && (mime = mail_mime_new(NULL)) == NULL) {
+		smtp_client_abort(r->c, "out of memory");
+		return;
+	}
 	deliver_input_rewind(msg);
 	for (;;) {
 		if (deliver_input_next(msg, &p, &n, &e) != ERR_OK) {
 			smtp_client_abort(r->c, e.msg);
-			return;
+			ok = false;
+			break;
+		}
+		/* n == 0 is the end: the converter gives what it holds. */
+		if (!push_chunk(r, mime, &conv, p, n)) {
+			ok = false;
+			break;
 		}
 		if (n == 0)
 			break;
-		while (n > 0) {
-			k = n < DELIVER_INPUT_CHUNK ? n : DELIVER_INPUT_CHUNK;
-			if (smtp_client_body(r->c, p, k) == -1) {
-				flush(r);
-				if (smtp_client_body(r->c, p, k) == -1) {
-					smtp_client_abort(r->c,
-					    "cannot write the message");
-					return;
-				}
-			}
-			p = (const char *)p + k;
-			n -= k;
-			(void)smtp_client_output(r->c, &out);
-			if (out >= FLUSH_AT)
-				flush(r);
-		}
 	}
+	mail_mime_free(mime);
+	buf_free(&conv);
+	if (!ok)
+		return;
 	/*
 	 * Nothing may arrive between 354 and our final dot.  A reply
 	 * waiting now would be taken for the answer to the dot (a broken or

@@ -121,6 +121,19 @@ lacks "$SRV/dir/session-1.log" '^C: MAIL' "over SIZE: no MAIL sent"
 contains "$SRV/dir/session-1.log" '^C: QUIT' "over SIZE: QUIT sent"
 stop_testd
 
+# 9c. RFC 6152 3: a server without 8BITMIME never receives 8-bit data;
+#     the message is converted (quoted-printable, RFC 2047 in the header).
+start_testd --no-ext 8BITMIME
+write_conf
+printf 'From: a@client.example\nDate: Mon, 23 Nov 2026 12:00:00 +0000\nMessage-ID: <m@client.example>\nSubject: caf\303\251\n\ncaf\303\251 au lait\n' >"$T/in"
+printf 'From: a@client.example\r\nDate: Mon, 23 Nov 2026 12:00:00 +0000\r\nMessage-ID: <m@client.example>\r\nSubject: =?utf-8?q?caf=C3=A9?=\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\ncaf=C3=A9 au lait\r\n' >"$T/want"
+run_postie b@server.example
+is "$RC" 0 "no 8BITMIME: exit 0"
+same_file "$(msg 1)" "$T/want" "no 8BITMIME: converted to quoted-printable, exact bytes"
+ok "$(LC_ALL=C grep -q '[^[:print:][:space:]]' "$(msg 1)" && echo 1 || echo 0)" "no 8BITMIME: no 8-bit byte reached the server"
+lacks "$(env_of 1)" 'BODY=' "no 8BITMIME: no BODY= parameter"
+stop_testd
+
 # 10. HELO when the server refuses EHLO.
 start_testd --no-esmtp
 write_conf
