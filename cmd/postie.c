@@ -29,6 +29,7 @@
 #include "deliver/submit.h"
 #include "mail/address.h"
 #include "mail/header.h"
+#include "smtp/dsn.h"
 #include "smtp/sasl.h"
 #include "util/err.h"
 #include "util/log.h"
@@ -73,6 +74,9 @@ struct opts {
 	const char *conf_file;	/* -C */
 	const char *account;	/* -a */
 	const char *body_type;	/* -B */
+	char dsn_notify[32];	/* -N, checked, "" when not given */
+	char dsn_ret[8];	/* -R, checked, "" when not given */
+	const char *dsn_envid;	/* -V */
 	char **rcpts;		/* operands */
 	int nrcpt;
 };
@@ -233,11 +237,19 @@ parse_one(int argc, char **argv, int *i, struct opts *o, struct err *e)
 	case 'q':
 		o->mode = MODE_FLUSH_QUEUE;
 		return ERR_OK;
-	case 'N':	/* DSN: the message issue implements these */
+	case 'N':	/* DSN, RFC 3461 */
+		if (opt_arg(argc, argv, i, rest, &v, e) != ERR_OK)
+			return e->kind;
+		return smtp_dsn_notify(v, o->dsn_notify,
+		    sizeof(o->dsn_notify), e);
 	case 'R':
+		if (opt_arg(argc, argv, i, rest, &v, e) != ERR_OK)
+			return e->kind;
+		return smtp_dsn_ret(v, o->dsn_ret, sizeof(o->dsn_ret), e);
 	case 'V':
-		return err_set(e, ERR_USAGE, "option -%c is not supported yet",
-		    a[1]);
+		if (opt_arg(argc, argv, i, rest, &o->dsn_envid, e) != ERR_OK)
+			return e->kind;
+		return smtp_dsn_envid(o->dsn_envid, e);
 	case 'i':
 	case 't':
 	case 'v':
@@ -880,6 +892,9 @@ submit(struct job *j, struct err *e)
 	req.nrcpt = j->rcpts.n;
 	req.msg = &j->in;
 	req.body_type = j->o.body_type;
+	req.dsn_notify = j->o.dsn_notify[0] != '\0' ? j->o.dsn_notify : NULL;
+	req.dsn_ret = j->o.dsn_ret[0] != '\0' ? j->o.dsn_ret : NULL;
+	req.dsn_envid = j->o.dsn_envid;
 	req.log = &j->log;
 	req.trace = j->o.verbose;
 	deliver_submit_result_init(&res);

@@ -11,6 +11,7 @@
 #include "dns/resolve.h"
 #include "io/net.h"
 #include "mail/mime.h"
+#include "smtp/dsn.h"
 #include "io/tls.h"
 #include "smtp/sasl.h"
 
@@ -27,7 +28,8 @@ struct run {
 	bool started, finished;
 	bool tls_up;		/* the handshake succeeded */
 	enum err_kind tls_kind;	/* why it failed, ERR_OK when it did not */
-	char params[64];	/* MAIL FROM parameters */
+	struct buf params;	/* MAIL FROM parameters */
+	char **rcpt_params;	/* RCPT TO parameters (DSN), or NULL */
 };
 
 void
@@ -203,9 +205,58 @@ send_body(struct run *r)
 	smtp_client_body_end(r->c);
 }
 
+static bool
+dsn_requested(const struct deliver_submit_req *req)
+{
+	return req->dsn_notify != NULL || req->dsn_ret != NULL ||
+	    req->dsn_envid != NULL;
+}
+
 /*
- * MAIL FROM parameters from what the server offers (RFC 1870, RFC 6152).
- * Returns false when the message is over the server's SIZE limit.
+ * RFC 3461: RET and ENVID on MAIL, NOTIFY and ORCPT on each RCPT, when
+ * the caller asked for DSN and the server offers it.  A server without
+ * DSN gets the message without them (never a failure; -v says so).
+ * Returns -1 when memory runs out.
+ */
+static int
+dsn_params(struct run *r)
+{
+	const struct deliver_submit_req *req = r->req;
+	struct buf b;
+	size_t i;
+	int rc = 0;
+
+	if (!dsn_requested(req))
+		return 0;
+	if (!(smtp_client_caps(r->c)->flags & SMTP_CAP_DSN)) {
+		log_msg(req->log, LOG_INFO, "--- the server does not offer "
+		    "DSN: -N, -R and -V are left out");
+		return 0;
+	}
+	if (req->dsn_ret != NULL)
+		rc |= buf_printf(&r->params, " RET=%s", req->dsn_ret);
+	if (req->dsn_envid != NULL)
+		rc |= buf_append_str(&r->params, " ENVID=") |
+		    smtp_dsn_xtext(&r->params, req->dsn_envid);
+	if ((r->rcpt_params = calloc(req->nrcpt, sizeof(char *))) == NULL)
+		return -1;
+	for (i = 0; i < req->nrcpt && rc == 0; i++) {
+		buf_init(&b, SMTP_LINE_MAX);
+		if (req->dsn_notify != NULL)
+			rc |= buf_printf(&b, " NOTIFY=%s", req->dsn_notify);
+		rc |= buf_append_str(&b, " ORCPT=rfc822;") |
+		    smtp_dsn_xtext(&b, req->rcpts[i]);
+		if (rc == 0 && (r->rcpt_params[i] = strdup(buf_str(&b))) == NULL)
+			rc = -1;
+		buf_free(&b);
+	}
+	return rc;
+}
+
+/*
+ * MAIL FROM parameters from what the server offers (RFC 1870, RFC 6152,
+ * RFC 3461).  Returns false when the message is over the server's SIZE
+ * limit.
  */
 static bool
 mail_params(struct run *r)
@@ -213,23 +264,20 @@ mail_params(struct run *r)
 	const struct smtp_caps *caps = smtp_client_caps(r->c);
 	unsigned long long size = deliver_input_size(r->req->msg);
 	const char *bt = r->req->body_type;
-	size_t n = 0;
 
-	r->params[0] = '\0';
+	buf_reset(&r->params);
 	if (caps->flags & SMTP_CAP_SIZE) {
 		if (caps->size_max > 0 && size > caps->size_max)
 			return false;
-		n = (size_t)snprintf(r->params, sizeof(r->params), " SIZE=%llu",
-		    size);
+		(void)buf_printf(&r->params, " SIZE=%llu", size);
 	}
 	if (!(caps->flags & SMTP_CAP_8BITMIME))
 		return true;
 	if (bt != NULL && strcasecmp(bt, "7BIT") == 0)
-		snprintf(r->params + n, sizeof(r->params) - n, " BODY=7BIT");
+		(void)buf_append_str(&r->params, " BODY=7BIT");
 	else if (r->req->msg->eightbit ||
 	    (bt != NULL && strcasecmp(bt, "8BITMIME") == 0))
-		snprintf(r->params + n, sizeof(r->params) - n,
-		    " BODY=8BITMIME");
+		(void)buf_append_str(&r->params, " BODY=8BITMIME");
 	return true;
 }
 
@@ -260,8 +308,14 @@ start_txn(struct run *r, struct smtp_client_txn *txn)
 		too_big(r);
 		return;
 	}
+	if (dsn_params(r) == -1) {
+		smtp_client_quit(r->c);
+		fail_all(r->res, SMTP_CLIENT_TEMP, NULL, "out of memory");
+		return;
+	}
 	memset(txn, 0, sizeof(*txn));
-	txn->mail_params = r->params;
+	txn->mail_params = buf_str(&r->params);
+	txn->rcpt_params = (const char *const *)r->rcpt_params;
 	txn->mail_from = r->req->mail_from;
 	txn->rcpts = r->req->rcpts;
 	txn->nrcpt = r->req->nrcpt;
@@ -492,6 +546,17 @@ implicit_tls(struct run *r, struct err *e)
 	return tls_ready(r, e);
 }
 
+static void
+run_free(struct run *r)
+{
+	size_t i;
+
+	buf_free(&r->params);
+	for (i = 0; r->rcpt_params != NULL && i < r->req->nrcpt; i++)
+		free(r->rcpt_params[i]);
+	free(r->rcpt_params);
+}
+
 enum err_kind
 deliver_submit_run(const struct deliver_submit_req *req,
     struct deliver_submit_result *res, struct err *e)
@@ -511,10 +576,12 @@ deliver_submit_run(const struct deliver_submit_req *req,
 	memset(&r, 0, sizeof(r));
 	r.req = req;
 	r.res = res;
+	buf_init(&r.params, SMTP_LINE_MAX);
 	io_session_init(&r.s, fd, &req->timeouts, req->log);
 	if (req->tls == SMTP_CLIENT_TLS_IMPLICIT &&
 	    (rc = implicit_tls(&r, e)) != ERR_OK) {
 		io_session_close(&r.s);
+		run_free(&r);
 		return session_fail(res, rc, e, e);
 	}
 	memset(&cc, 0, sizeof(cc));
@@ -527,6 +594,7 @@ deliver_submit_run(const struct deliver_submit_req *req,
 	}
 	if ((r.c = smtp_client_new(&cc)) == NULL) {
 		io_session_close(&r.s);
+		run_free(&r);
 		err_set(e, ERR_OS, "out of memory");
 		return session_fail(res, ERR_OS, e, e);
 	}
@@ -534,6 +602,7 @@ deliver_submit_run(const struct deliver_submit_req *req,
 	res->flights = r.s.flights;
 	smtp_client_free(r.c);
 	io_session_close(&r.s);
+	run_free(&r);
 	fail_all(res, SMTP_CLIENT_TEMP, NULL, "session ended early");
 	return ERR_OK;
 }

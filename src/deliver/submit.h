@@ -64,6 +64,10 @@ struct deliver_submit_req {
 	size_t nrcpt;
 	struct deliver_input *msg;
 	const char *body_type;		/* -B: "7BIT", "8BITMIME" or NULL */
+	/* DSN (RFC 3461), checked by smtp/dsn.h, or NULL: */
+	const char *dsn_notify;		/* -N: "NEVER", "SUCCESS,FAILURE" */
+	const char *dsn_ret;		/* -R: "FULL" or "HDRS" */
+	const char *dsn_envid;		/* -V, sent as xtext */
 	struct log *log;		/* may be NULL */
 	bool trace;			/* -v: transcript to log at LOG_INFO */
 };

@@ -29,7 +29,9 @@ refused 64 'needs an argument' "-f without its argument" -f
 refused 64 'no recipients given' "no recipient"
 refused 64 'no recipient addresses found' "-t without recipients" -t
 refused 64 'unsupported mode -bd' "daemon mode" -bd a@server.example
-refused 64 'option -N is not supported yet' "DSN -N not yet" -N never a@server.example
+refused 64 "-N takes never, or success, failure and delay" "bad -N" -N sometimes a@server.example
+refused 64 "-R takes full or hdrs" "bad -R" -R body a@server.example
+refused 64 "-V: an envelope id is printable" "-V with a line break" -V "$(printf 'a\rb')" a@server.example
 refused 64 "-B takes 7BIT or 8BITMIME" "bad -B" -B BINARY a@server.example
 refused 65 'invalid' "malformed recipient" 'a@server.example, <b@'
 
@@ -55,6 +57,24 @@ accepted "grouped flags -ti" -ti a@server.example
 accepted "PHP mail()" -t -i a@server.example
 accepted "attached -f" -fattached@client.example a@server.example
 contains "$(env_of 6)" '^mail attached@client.example( SIZE=[0-9]+)?$' "attached -f: used as the sender"
+
+# DSN (RFC 3461): RET and ENVID on MAIL, NOTIFY and ORCPT on RCPT.
+run_postie -N success,failure -R hdrs -V 'QQ 314159' dsn@server.example
+is "$RC" 0 "-N -R -V: exit 0"
+contains "$(env_of 7)" '^mail sender@client\.example SIZE=[0-9]+ RET=HDRS ENVID=QQ\+20314159$' "-R and -V: RET and ENVID (xtext) on MAIL"
+contains "$(env_of 7)" '^rcpt dsn@server\.example NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;dsn@server\.example$' "-N: NOTIFY and ORCPT on RCPT"
+run_postie -Nnever dsn@server.example
+contains "$(env_of 8)" '^rcpt dsn@server\.example NOTIFY=NEVER ORCPT=rfc822;dsn@server\.example$' "-Nnever attached: NOTIFY=NEVER"
+stop_testd
+
+# A server without DSN gets the message without the parameters; -v says so.
+start_testd --no-ext DSN
+write_conf
+run_postie -v -N failure -R full dsn@server.example
+is "$RC" 0 "no DSN at the server: still exit 0"
+contains "$(env_of 1)" '^rcpt dsn@server\.example$' "no DSN at the server: no NOTIFY, no ORCPT"
+lacks "$(env_of 1)" 'RET=' "no DSN at the server: no RET"
+contains "$T/err" 'does not offer DSN' "no DSN at the server: -v says so"
 
 "$POSTIE" -bp >"$T/out" 2>"$T/err"
 is "$?" 0 "-bp: exit 0"
