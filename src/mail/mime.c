@@ -5,15 +5,14 @@
 #include <string.h>
 
 #include "mail/mime.h"
+#include "mail/rfc2047.h"
 
 #define MIME_CHUNK 4096		/* body bytes handled before their line ends */
 #define MIME_TEXT_LINE 998	/* RFC 5322 2.1.1, RFC 2045 2.7 */
 #define MIME_QP_LINE 76		/* RFC 2045 6.7 (5) */
-#define MIME_EW_MAX 75		/* RFC 2047 2 */
-#define MIME_EW_PAYLOAD_MIN 12	/* one 4-byte UTF-8 character, Q-encoded */
 #define MIME_BOUNDARY_MAX 255	/* RFC 2046 5.1.1 says 70; be lenient */
 #define MIME_TOKEN_MAX 63	/* of a type or subtype name we compare */
-#define MIME_CHARSET_MAX 40
+#define MIME_CHARSET_MAX MAIL_RFC2047_CHARSET_MAX
 
 /*
  * One state per kind of line we may be given.  HOLD is the look-ahead:
@@ -58,13 +57,6 @@ enum mime_hdr_mode {
 	MIME_HDR_QP		/* and quoted-printable, fields added */
 };
 
-/* How a field's value is split into words for RFC 2047 (section 5). */
-enum mime_class {
-	MIME_CLASS_TEXT,	/* unstructured: words between blanks */
-	MIME_CLASS_PHRASE,	/* address fields: specials, quoted strings */
-	MIME_CLASS_PARAM	/* Content-*: words go inside quotes */
-};
-
 struct mime_entity {
 	bool message;		/* a message header (top or message/rfc822) */
 	bool digest_part;	/* in multipart/digest: default message/rfc822 */
@@ -88,7 +80,7 @@ struct mail_mime {
 	struct buf line;	/* the input line being assembled */
 	struct buf hdr;		/* the current entity's header lines */
 	struct buf hold;	/* HOLD: body lines, each with its CRLF */
-	struct buf run;		/* scratch: an encoded-word run's text */
+	struct buf run;		/* scratch for mail_rfc2047_value() */
 	bool midline;		/* part of the current line was handled */
 	bool dirty;		/* HOLD: a held line needs encoding */
 	size_t qp_col;		/* QP: characters on the output line */
@@ -574,216 +566,17 @@ analyze(struct mail_mime *m)
 		ent->kind = MIME_KIND_LEAF;
 }
 
-/* ---- RFC 2047 encoded-words for header fields with 8-bit bytes ---- */
-
-static enum mime_class
-field_class(const char *name, size_t n)
-{
-	static const char *const phrase[] = {
-		"from", "to", "cc", "bcc", "reply-to", "sender",
-		"resent-from", "resent-to", "resent-cc", "resent-bcc",
-		"resent-sender", "resent-reply-to", "mail-followup-to",
-		"disposition-notification-to", NULL
-	};
-	size_t i;
-
-	if (n >= 8 && same_ci(name, 8, "content-"))
-		return MIME_CLASS_PARAM;
-	for (i = 0; phrase[i] != NULL; i++)
-		if (same_ci(name, n, phrase[i]))
-			return MIME_CLASS_PHRASE;
-	return MIME_CLASS_TEXT;
-}
-
-/* Blanks and CRLF folds from i (a lone CR is not one). */
-static size_t
-ws_end(const char *v, size_t n, size_t i)
-{
-	while (i < n) {
-		if (is_blank((unsigned char)v[i]) || v[i] == '\n')
-			i++;
-		else if (v[i] == '\r' && i + 1 < n && v[i + 1] == '\n')
-			i += 2;
-		else
-			break;
-	}
-	return i;
-}
-
-/* The end of the word at v[i] (not blank): RFC 2047 5's units. */
-static size_t
-word_end(const char *v, size_t n, size_t i, enum mime_class cls)
-{
-	const char *stop = cls == MIME_CLASS_PARAM ? "()<>@,;:\\[]/?=\"" :
-	    "()<>@,;:\\[]\"";
-	size_t len;
-
-	if (cls != MIME_CLASS_TEXT && v[i] == '"')
-		return lex_quoted(v, n, i, NULL, 0, &len);
-	if (cls != MIME_CLASS_TEXT && in_set((unsigned char)v[i], stop))
-		return i + 1;
-	for (i++; i < n && ws_end(v, n, i) == i; i++)
-		if (cls != MIME_CLASS_TEXT && in_set((unsigned char)v[i], stop))
-			break;
-	return i;
-}
-
-/* The text of v[i..j) into m->run: unquoted, unfolded (RFC 5322 2.2.3). */
-static void
-run_add(struct mail_mime *m, const char *v, size_t i, size_t j,
-    enum mime_class cls)
-{
-	bool quoted = cls != MIME_CLASS_TEXT && v[i] == '"' && j > i + 1;
-
-	if (quoted) {
-		i++;
-		if (v[j - 1] == '"')
-			j--;
-	}
-	for (; i < j; i++) {
-		if (v[i] == '\r' && i + 1 < j && v[i + 1] == '\n')
-			continue;
-		if (v[i] == '\n')
-			continue;
-		if (quoted && v[i] == '\\' && i + 1 < j)
-			i++;
-		if (buf_append(&m->run, v + i, 1) == -1 && m->fail == ERR_OK)
-			m->fail = ERR_OS;
-	}
-}
-
-/* RFC 2047 5 (3): the characters safe in every context; ' ' is '_'. */
-static size_t
-q_char(unsigned char c, char *dst)
-{
-	static const char hex[] = "0123456789ABCDEF";
-
-	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	    (c >= '0' && c <= '9') || in_set(c, "!*+-/")) {
-		dst[0] = (char)c;
-		return 1;
-	}
-	if (c == ' ') {
-		dst[0] = '_';
-		return 1;
-	}
-	dst[0] = '=';
-	dst[1] = hex[c >> 4];
-	dst[2] = hex[c & 15];
-	return 3;
-}
-
 /*
- * m->run as encoded-words of at most MIME_EW_MAX characters, each holding
- * whole characters when cs is utf-8 (RFC 2047 5); separated by a fold
- * when the line would pass 76 characters, else a space (inside quotes
- * always a space).  *col tracks the output column.
+ * One field (continuation lines included), 8-bit bytes in its body as
+ * RFC 2047 encoded-words (mail/rfc2047.h); a line that is no field has
+ * them as '?'.
  */
-static void
-put_words(struct mail_mime *m, struct buf *out, const char *cs, bool quoted,
-    size_t *col)
-{
-	char w[MIME_EW_MAX + 16], tmp[12];
-	const char *p = m->run.data;
-	size_t i = 0, k, wl, cl, el, payload, over = 7 + strlen(cs);
-	bool utf8 = strcmp(cs, "utf-8") == 0, first = true;
-
-	payload = over + MIME_EW_PAYLOAD_MIN < MIME_EW_MAX ?
-	    MIME_EW_MAX - over : MIME_EW_PAYLOAD_MIN;
-	while (i < m->run.len) {
-		for (wl = 0; i < m->run.len; i += cl, wl += el) {
-			cl = utf8 ? utf8_len((unsigned char)p[i]) : 1;
-			if (cl > m->run.len - i)
-				cl = m->run.len - i;
-			for (el = 0, k = 0; k < cl; k++)
-				el += q_char((unsigned char)p[i + k], tmp + el);
-			if (wl > 0 && wl + el > payload)
-				break;
-			memcpy(w + wl, tmp, el);
-		}
-		if (!first && !quoted && *col + over + wl + 1 > MIME_QP_LINE) {
-			put(m, out, "\r\n ", 3);
-			*col = 1;
-		} else if (!first) {
-			put(m, out, " ", 1);
-			(*col)++;
-		}
-		put_str(m, out, "=?");
-		put_str(m, out, cs);
-		put_str(m, out, "?q?");
-		put(m, out, w, wl);
-		put(m, out, "?=", 2);
-		*col += over + wl;
-		first = false;
-	}
-}
-
-/* The column after writing the blanks and folds v[0..n) from col. */
-static size_t
-col_after(const char *v, size_t n, size_t col)
-{
-	size_t i;
-
-	for (i = n; i > 0; i--)
-		if (v[i - 1] == '\n')
-			return n - i;
-	return col + n;
-}
-
-/*
- * RFC 2047: each run of 8-bit words becomes encoded-words.  Adjacent
- * 8-bit words share one run with the blanks between them, because blanks
- * between encoded-words vanish when decoded (6.2).  In Content-* fields
- * (parameters) each word is put in quotes, as common practice has it
- * (RFC 2231 would be the standard way).
- */
-static void
-encode_value(struct mail_mime *m, struct buf *out, const char *v, size_t n,
-    enum mime_class cls, const char *cs, size_t col)
-{
-	size_t i = 0, j, k, w;
-
-	while (i < n) {
-		if ((j = ws_end(v, n, i)) > i) {
-			put(m, out, v + i, j - i);
-			col = col_after(v + i, j - i, col);
-			i = j;
-			continue;
-		}
-		j = word_end(v, n, i, cls);
-		if (!has_8bit(v + i, j - i)) {
-			put_clean(m, out, v + i, j - i);
-			col += j - i;
-			i = j;
-			continue;
-		}
-		buf_reset(&m->run);
-		run_add(m, v, i, j, cls);
-		while (cls != MIME_CLASS_PARAM && (k = ws_end(v, n, j)) > j &&
-		    k < n) {
-			w = word_end(v, n, k, cls);
-			if (!has_8bit(v + k, w - k))
-				break;
-			run_add(m, v, j, k, cls);
-			run_add(m, v, k, w, cls);
-			j = w;
-		}
-		if (cls == MIME_CLASS_PARAM)
-			put(m, out, "\"", 1);
-		put_words(m, out, cs, cls == MIME_CLASS_PARAM, &col);
-		if (cls == MIME_CLASS_PARAM)
-			put(m, out, "\"", 1);
-		col += cls == MIME_CLASS_PARAM ? 2 : 0;
-		i = j;
-	}
-}
-
-/* One field (continuation lines included), 8-bit bytes encoded. */
 static void
 emit_field(struct mail_mime *m, struct buf *out, const char *f, size_t n)
 {
 	size_t colon, nl;
 	const char *v;
+	struct err e;
 
 	colon = field_colon(f, n, &nl);
 	if (colon == 0 || !has_8bit(f + colon + 1, n - colon - 1)) {
@@ -791,9 +584,13 @@ emit_field(struct mail_mime *m, struct buf *out, const char *f, size_t n)
 		return;
 	}
 	put(m, out, f, colon + 1);
+	if (m->fail != ERR_OK)
+		return;
 	v = f + colon + 1;
-	encode_value(m, out, v, n - colon - 1, field_class(f, nl),
-	    charset_for(m, v, n - colon - 1), colon + 1);
+	if (mail_rfc2047_value(out, &m->run, v, n - colon - 1,
+	    mail_rfc2047_class_of(f, nl), charset_for(m, v, n - colon - 1),
+	    colon + 1, &e) != ERR_OK)
+		m->fail = e.kind;
 }
 
 /*

@@ -23,7 +23,8 @@
  *     through unchanged; an 8-bit byte or bare CR in such a part, which
  *     cannot be re-encoded any more, becomes '?';
  *   - 8-bit bytes in header fields become RFC 2047 encoded-words
- *     (=?utf-8?q?...?=, the configured charset, or =?unknown-8bit?q?...?=).
+ *     (=?utf-8?q?...?=, the configured charset, or =?unknown-8bit?q?...?=;
+ *     mail/rfc2047.h).
  *
  * Streaming rule (bounded look-ahead): whether a leaf part (or a message
  * without MIME headers) must be re-encoded is only known from its body,
@@ -44,7 +45,12 @@
  *
  * Memory is bounded: header lines are held up to MAIL_MIME_LINE_MAX in
  * all, a held body up to MAIL_MIME_HOLD_MAX, other body lines are
- * streamed; boundary nesting up to MAIL_MIME_DEPTH_MAX.
+ * streamed; boundary nesting up to MAIL_MIME_DEPTH_MAX.  What one call
+ * appends to out comes from what it was fed and what was held: body
+ * bytes grow at most 3.2 times (quoted-printable: "=XX" for a byte, "="
+ * CRLF every 75 characters), header bytes at most 9 times (encoded-words
+ * with a charset name of 40).  MAIL_MIME_HOLD_MAX is kept small so that
+ * a caller feeding small chunks needs little room (bench/memory).
  *
  * Errors: ERR_DATA (header line over the cap, nesting too deep, out's
  * cap reached), ERR_OS (no memory), ERR_SOFTWARE (fed after finish()).
@@ -60,7 +66,7 @@
 
 #define MAIL_MIME_LINE_MAX (1u << 20)
 #define MAIL_MIME_DEPTH_MAX 32
-#define MAIL_MIME_HOLD_MAX (1u << 20)	/* look-ahead, see above */
+#define MAIL_MIME_HOLD_MAX (256u << 10)	/* look-ahead, see above */
 
 struct mail_mime;
 

@@ -6,9 +6,12 @@
 
 /*
  * The transform works on runs: a run is a stretch of input bytes with no
- * CR, LF or NUL, copied out whole.  Line ends and bare CRs are decided one
- * byte at a time.  All state lives in struct dotstuff, so any split of the
- * input into chunks gives the same output.
+ * CR, LF or NUL, copied out whole (in pieces of at most a line when
+ * folding).  Line ends and bare CRs are decided one byte at a time.  All
+ * state lives in struct dotstuff, so any split of the input into chunks
+ * gives the same output.  A fold is decided when the octet after the
+ * DOTSTUFF_LINE_MAX-th is known to be text, not the line's end: a CR
+ * waits in pending_cr until the next byte says which it is.
  */
 
 void
@@ -18,22 +21,44 @@ dotstuff_init(struct dotstuff *d, enum dotstuff_mode mode)
 	d->pending_cr = 0;
 	d->at_line_start = 1;
 	d->empty = 1;
+	d->col = 0;
 }
 
-/* Text bytes (no CR, LF, NUL); the first one may start a line. */
+/*
+ * Text bytes (no CR, LF, NUL); the first one may start a line.  Folding
+ * (not in NORMALISE_ONLY): a line holding DOTSTUFF_LINE_MAX octets goes
+ * on after CRLF and a space.
+ */
 static int
 put_text(struct dotstuff *d, const char *p, size_t n, struct buf *out)
 {
+	int fold = d->mode != DOTSTUFF_NORMALISE_ONLY;
+	size_t k;
+
 	if (n == 0)
 		return 0;
 	/* RFC 5321 4.5.2: a line starting with "." gets one more. */
-	if (d->at_line_start && d->mode == DOTSTUFF_WIRE && p[0] == '.' &&
-	    buf_append_byte(out, '.') == -1)
-		return -1;
-	if (buf_append(out, p, n) == -1)
-		return -1;
+	if (d->at_line_start && d->mode == DOTSTUFF_WIRE && p[0] == '.') {
+		if (buf_append_byte(out, '.') == -1)
+			return -1;
+		d->col++;
+	}
 	d->at_line_start = 0;
 	d->empty = 0;
+	while (n > 0) {
+		if (fold && d->col >= DOTSTUFF_LINE_MAX) {
+			if (buf_append(out, "\r\n ", 3) == -1)
+				return -1;
+			d->col = 1;
+		}
+		k = fold && n > DOTSTUFF_LINE_MAX - d->col ?
+		    DOTSTUFF_LINE_MAX - d->col : n;
+		if (buf_append(out, p, k) == -1)
+			return -1;
+		d->col += k;
+		p += k;
+		n -= k;
+	}
 	return 0;
 }
 
@@ -44,6 +69,7 @@ put_crlf(struct dotstuff *d, struct buf *out)
 		return -1;
 	d->at_line_start = 1;
 	d->empty = 0;
+	d->col = 0;
 	return 0;
 }
 

@@ -497,8 +497,9 @@ test_header_words(void)
 	    "From: \"J\xc3\xb6rg M\xc3\xbcller\" <j@example.org>, "
 	    "(K\xc3\xb6ln) x@y\r\n\r\n"),
 	    S("From: =?utf-8?q?J=C3=B6rg_M=C3=BCller?= <j@example.org>, "
-	    "(=?utf-8?q?K=C3=B6ln?=) x@y\r\n\r\n"),
-	    "address field: quoted phrase and comment");
+	    "(=?utf-8?q?K?=\r\n =?utf-8?q?=C3=B6ln?=) x@y\r\n\r\n"),
+	    "address field: quoted phrase and comment (the comment's first "
+	    "word ends its line by column 76)");
 	is_conv(NULL, S(
 	    "Content-Disposition: attachment; filename=\"r\xc3\xa9sum\xc3\xa9"
 	    ".pdf\"\r\n\r\n"),
@@ -512,8 +513,9 @@ test_header_words(void)
 	    "Subject: \xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
 	    "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\r\n\r\n"),
 	    S("Subject: =?utf-8?q?=C3=A9=C3=A9=C3=A9=C3=A9=C3=A9=C3=A9"
-	    "=C3=A9=C3=A9=C3=A9=C3=A9?=\r\n =?utf-8?q?=C3=A9=C3=A9?=\r\n\r\n"),
-	    "long: words of at most 75, whole characters, folded");
+	    "=C3=A9=C3=A9=C3=A9?=\r\n =?utf-8?q?=C3=A9=C3=A9=C3=A9?=\r\n\r\n"),
+	    "long: words of at most 75, whole characters, folded, lines of "
+	    "at most 76 (RFC 2047 2)");
 	is_conv(NULL, S("Subject: a\rb \xc3\xa9\r\n\r\n"),
 	    S("Subject: a?b =?utf-8?q?=C3=A9?=\r\n\r\n"),
 	    "bare CR in a header becomes '?'");
@@ -744,6 +746,61 @@ test_hold_cap(void)
 	buf_free(&dec);
 }
 
+/*
+ * Guessing the charset holds the body, but no more than
+ * MAIL_MIME_HOLD_MAX: fed in small chunks, the converter starts writing
+ * the body by then, and no call writes more than 3.2 times what it was
+ * fed plus what it held (the caller's buffer stays small).
+ */
+static void
+test_hold_bound(void)
+{
+	static const char line[] = "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+	    "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9x\r\n";
+	const size_t step = 4096;
+	struct mail_mime *m = mail_mime_new(NULL);
+	struct buf in, out, dec;
+	struct err e;
+	size_t pos, k, before, most = 0, first = 0, hl;
+	enum err_kind rc = ERR_OK;
+	const char *body;
+
+	buf_init(&in, OUT_MAX);
+	buf_init(&out, OUT_MAX);
+	buf_init(&dec, OUT_MAX);
+	buf_append_str(&in, "Subject: big\r\n\r\n");
+	hl = in.len;
+	while (in.len < 2 * MAIL_MIME_HOLD_MAX)
+		buf_append_str(&in, line);
+	for (pos = 0; pos < in.len && rc == ERR_OK; pos += k) {
+		k = in.len - pos < step ? in.len - pos : step;
+		before = out.len;
+		rc = mail_mime_feed(m, in.data + pos, k, &out, &e);
+		if (out.len - before > most)
+			most = out.len - before;
+		if (first == 0 && out.len > 0)
+			first = pos + k;
+	}
+	if (rc == ERR_OK)
+		rc = mail_mime_finish(m, &out, &e);
+	tap_is_int(rc, ERR_OK, "8-bit body, charset guessed, fed in 4 KiB");
+	tap_ok(first > 0 && first <= hl + MAIL_MIME_HOLD_MAX + step,
+	    "  ... output starts once MAIL_MIME_HOLD_MAX is held (at %zu)",
+	    first);
+	tap_ok(most <= (MAIL_MIME_HOLD_MAX + step) / 10 * 32 + 200,
+	    "  ... one call writes at most 3.2 x (hold + chunk) (%zu)", most);
+	body = strstr(buf_str(&out), "\r\n\r\n");
+	tap_ok(body != NULL && strstr(buf_str(&out),
+	    "charset=utf-8\r\n") != NULL && qp_decode(body + 4,
+	    out.len - (size_t)(body + 4 - out.data), &dec) &&
+	    dec.len == in.len - hl && memcmp(dec.data, in.data + hl,
+	    dec.len) == 0, "  ... utf-8, the body decodes to the input");
+	mail_mime_free(m);
+	buf_free(&in);
+	buf_free(&out);
+	buf_free(&dec);
+}
+
 int
 main(void)
 {
@@ -757,5 +814,6 @@ main(void)
 	test_truncated();
 	test_hostile();
 	test_hold_cap();
+	test_hold_bound();
 	return tap_done();
 }
