@@ -29,6 +29,7 @@
 #include "deliver/submit.h"
 #include "mail/address.h"
 #include "mail/header.h"
+#include "mail/idn.h"
 #include "smtp/dsn.h"
 #include "smtp/sasl.h"
 #include "util/err.h"
@@ -71,6 +72,7 @@ struct opts {
 	bool dot_ends;		/* without -i / -oi */
 	bool from_headers;	/* -t */
 	bool verbose;		/* -v */
+	bool smtputf8;		/* -U */
 	const char *conf_file;	/* -C */
 	const char *account;	/* -a */
 	const char *body_type;	/* -B */
@@ -95,7 +97,7 @@ static void
 usage(FILE *fp)
 {
 	fprintf(fp,
-	    "usage: %s [-itv] [-f sender] [-F name] [-C file] [-a account]\n"
+	    "usage: %s [-itUv] [-f sender] [-F name] [-C file] [-a account]\n"
 	    "              [-B type] [-o option] [--] [recipient ...]\n"
 	    "       %s --help | --version\n"
 	    "Reads a message on standard input and submits it over SMTP.\n"
@@ -105,6 +107,7 @@ usage(FILE *fp)
 	    "  -F NAME     sender's full name\n"
 	    "  -C FILE     configuration file (instead of the user's)\n"
 	    "  -a ACCOUNT  account to use (default: \"default\")\n"
+	    "  -U          use SMTPUTF8 when the server offers it\n"
 	    "  -v          show the SMTP dialogue on standard error\n"
 	    "See postie(8).\n", PROG, PROG);
 }
@@ -253,7 +256,7 @@ parse_one(int argc, char **argv, int *i, struct opts *o, struct err *e)
 	case 'i':
 	case 't':
 	case 'v':
-	case 'U':	/* initial submission: always true for postie */
+	case 'U':	/* SMTPUTF8 (RFC 6531) when the server offers it */
 	case 'G':	/* gateway submission: nothing to relax */
 		break;
 	default:
@@ -267,7 +270,9 @@ parse_one(int argc, char **argv, int *i, struct opts *o, struct err *e)
 			o->from_headers = true;
 		else if (*v == 'v')
 			o->verbose = true;
-		else if (*v != 'U' && *v != 'G')
+		else if (*v == 'U')
+			o->smtputf8 = true;
+		else if (*v != 'G')
 			return err_set(e, ERR_USAGE, "unknown option -%c", *v);
 	}
 	return ERR_OK;
@@ -549,6 +554,29 @@ collect_recipients(struct job *j, struct err *e)
 		    "no recipient addresses found in the message header" :
 		    "no recipients given (use -t to take them from the "
 		    "message)");
+	return ERR_OK;
+}
+
+/*
+ * Every envelope address can go to some server (mail/idn.h): valid UTF-8,
+ * and a non-ASCII domain that IDNA takes.  Checked before any connection,
+ * so that nothing is sent for a message that would fail at one address.
+ * A non-ASCII local part is fine here: it depends on the server.
+ */
+static enum err_kind
+check_envelope(const struct job *j, struct err *e)
+{
+	size_t i;
+
+	if (mail_idn_check(j->from, NULL, e) != ERR_OK) {
+		err_prefix(e, "sender");
+		return e->kind;
+	}
+	for (i = 0; i < j->rcpts.n; i++)
+		if (mail_idn_check(j->rcpts.addrs[i], NULL, e) != ERR_OK) {
+			err_prefix(e, "recipient");
+			return e->kind;
+		}
 	return ERR_OK;
 }
 
@@ -895,6 +923,7 @@ submit(struct job *j, struct err *e)
 	req.dsn_notify = j->o.dsn_notify[0] != '\0' ? j->o.dsn_notify : NULL;
 	req.dsn_ret = j->o.dsn_ret[0] != '\0' ? j->o.dsn_ret : NULL;
 	req.dsn_envid = j->o.dsn_envid;
+	req.smtputf8 = j->o.smtputf8;
 	req.log = &j->log;
 	req.trace = j->o.verbose;
 	deliver_submit_result_init(&res);
@@ -933,6 +962,7 @@ run_send(struct job *j, struct err *e)
 	    tmpdir(), e) != ERR_OK)
 		return e->kind;
 	if (collect_recipients(j, e) != ERR_OK ||
+	    check_envelope(j, e) != ERR_OK ||
 	    compose_header(j, e) != ERR_OK || setup_auth(j, e) != ERR_OK)
 		return e->kind;
 	return submit(j, e);

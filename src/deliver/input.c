@@ -119,6 +119,17 @@ is_field(const char *s, size_t n)
 	return false;
 }
 
+static bool
+has_8bit(const char *s, size_t n)
+{
+	unsigned char hi = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		hi |= (unsigned char)s[i];
+	return (hi & 0x80) != 0;
+}
+
 /* A whole header-phase line (with its CRLF) is in r->line. */
 static enum err_kind
 header_line(struct reader *r, struct err *e)
@@ -138,6 +149,8 @@ header_line(struct reader *r, struct err *e)
 			return err_set(e, ERR_DATA,
 			    "the header section is larger than %u bytes",
 			    DELIVER_INPUT_HEADER_MAX);
+		if (!in->header_8bit && has_8bit(s, n))
+			in->header_8bit = true;
 	} else {
 		/* Not a header field: the body starts here. */
 		r->state = SCAN_MID;
@@ -225,12 +238,8 @@ static enum err_kind
 scan(struct reader *r, const char *p, size_t n, struct err *e)
 {
 	size_t used;
-	unsigned char hi = 0;
-	size_t i;
 
-	for (i = 0; i < n; i++)
-		hi |= (unsigned char)p[i];
-	if (hi & 0x80)
+	if (!r->in->eightbit && has_8bit(p, n))
 		r->in->eightbit = true;
 	while (n > 0 && r->state == SCAN_HEADER) {
 		if (scan_header(r, p, n, &used, e) != ERR_OK)
@@ -301,10 +310,12 @@ deliver_input_set_header(struct deliver_input *in, const char *hdr,
     size_t len, struct err *e)
 {
 	buf_reset(&in->header);
+	in->header_8bit = false;
 	if (buf_append(&in->header, hdr, len) == -1)
 		return err_set(e, ERR_DATA,
 		    "the header section is larger than %u bytes",
 		    DELIVER_INPUT_HEADER_MAX);
+	in->header_8bit = has_8bit(hdr, len);
 	return ERR_OK;
 }
 

@@ -13,6 +13,10 @@
  * DELIVER_INPUT_MEM_MAX and past that in an unlinked temporary file, so
  * memory stays bounded whatever the message size.
  *
+ * eightbit says whether any byte >= 0x80 was read; header_8bit whether the
+ * header section as it is now (after deliver_input_set_header() too) has
+ * one: such a header needs SMTPUTF8 when the server offers it (RFC 6532).
+ *
  * Without -i (dot_ends), a line holding only "." ends the message, as in
  * Sendmail and Postfix; input after it is not read.
  *
@@ -42,6 +46,7 @@ struct deliver_input {
 	int fd;			/* body's temporary file, or -1 */
 	unsigned long long body_size;
 	bool eightbit;		/* some byte >= 0x80 was seen */
+	bool header_8bit;	/* the header section has a byte >= 0x80 */
 	/* reading back */
 	int pass_stage;		/* 0 header, 1 separator, 2 body, 3 end */
 	unsigned long long pass_off;
@@ -59,7 +64,8 @@ enum err_kind deliver_input_read(struct deliver_input *in, int fd,
     bool dot_ends, const char *tmpdir, struct err *e);
 
 /* Replace the header section (e.g. with Bcc removed); it must be
- * normalised CRLF text without the ending empty line. */
+ * normalised CRLF text without the ending empty line.  header_8bit then
+ * describes the new section. */
 enum err_kind deliver_input_set_header(struct deliver_input *in,
     const char *hdr, size_t len, struct err *e);
 

@@ -10,6 +10,7 @@
 #include "deliver/submit.h"
 #include "dns/resolve.h"
 #include "io/net.h"
+#include "mail/idn.h"
 #include "mail/mime.h"
 #include "smtp/dsn.h"
 #include "io/tls.h"
@@ -20,6 +21,39 @@
  * the quoted-printable growth of one chunk. */
 #define SUBMIT_CONV_MAX (16u << 20)
 
+/*
+ * The envelope as this server gets it (build_envelope()): the wire forms
+ * of the addresses, and for each recipient of the transaction its index
+ * in req->rcpts (recipients refused before the transaction are left out).
+ */
+struct envelope {
+	bool utf8;			/* MAIL carries SMTPUTF8 */
+	char from[MAIL_IDN_LEN_MAX + 1];
+	char **rcpts;			/* n wire forms, owned */
+	size_t *map;			/* envelope index -> req->rcpts index */
+	size_t n;
+};
+
+/*
+ * The envelope's recipients go in one transaction or, when the server
+ * limits them (LIMITS RCPTMAX, RFC 9422) or answers 452 too many
+ * recipients (RFC 5321 4.5.3.1.10), in several on the same connection.
+ * Indexes are envelope indexes.
+ */
+struct batch {
+	size_t *todo;			/* not yet sent, or deferred */
+	size_t ntodo;
+	size_t *deferred;		/* 452 in the current transaction */
+	size_t ndeferred;
+	bool stop;			/* no further transaction */
+	/* The current transaction's recipients and RCPT parameters; map:
+	 * transaction index -> envelope index. */
+	const char **rcpts;
+	const char **params;
+	size_t *map;
+	size_t n;
+};
+
 struct run {
 	const struct deliver_submit_req *req;
 	struct deliver_submit_result *res;
@@ -29,7 +63,10 @@ struct run {
 	bool tls_up;		/* the handshake succeeded */
 	enum err_kind tls_kind;	/* why it failed, ERR_OK when it did not */
 	struct buf params;	/* MAIL FROM parameters */
+	struct envelope env;
 	char **rcpt_params;	/* RCPT TO parameters (DSN), or NULL */
+	size_t nrcpt_params;	/* entries of rcpt_params */
+	struct batch batch;
 };
 
 void
@@ -99,6 +136,33 @@ flush(struct run *r)
 	smtp_client_output_consume(r->c, n);
 }
 
+/*
+ * BDAT: the server answers each chunk while we send the next ones.  Take
+ * in what has come, so that its replies never fill the socket buffers
+ * and stall both sides.
+ */
+static void
+take_replies(struct run *r)
+{
+	char in[IO_SESSION_READ_CHUNK];
+	struct err e;
+	size_t got;
+
+	while (smtp_client_wants_input(r->c) &&
+	    io_session_input_waiting(&r->s)) {
+		/* Bytes are there (a TLS record may still be arriving):
+		 * the wait is short. */
+		if (io_session_read(&r->s, in, sizeof(in), &got,
+		    r->req->timeouts.command, &e) !=
+		    ERR_OK || got == 0) {
+			smtp_client_eof(r->c, got == 0 ? "connection closed "
+			    "by server" : e.msg);
+			return;
+		}
+		smtp_client_feed(r->c, in, got);
+	}
+}
+
 /* Hand n bytes of the message to the engine, writing out as it fills.
  * false when the engine could not take them (the session is aborted). */
 static bool
@@ -119,8 +183,11 @@ push(struct run *r, const char *p, size_t n)
 		p += k;
 		n -= k;
 		(void)smtp_client_output(r->c, &out);
-		if (out >= FLUSH_AT)
+		if (out >= FLUSH_AT) {
 			flush(r);
+			if (smtp_client_bdat(r->c))
+				take_replies(r);
+		}
 	}
 	return true;
 }
@@ -197,7 +264,7 @@ send_body(struct run *r)
 	 * hostile server could make a refused message look accepted): drop
 	 * the connection instead of ending the data.
 	 */
-	if (io_session_input_waiting(&r->s)) {
+	if (!smtp_client_bdat(r->c) && io_session_input_waiting(&r->s)) {
 		smtp_client_abort(r->c, "server sent data before the end of "
 		    "the message");
 		return;
@@ -212,16 +279,45 @@ dsn_requested(const struct deliver_submit_req *req)
 	    req->dsn_envid != NULL;
 }
 
+static bool
+is_ascii(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s >= 0x80)
+			return false;
+	return true;
+}
+
 /*
- * RFC 3461: RET and ENVID on MAIL, NOTIFY and ORCPT on each RCPT, when
- * the caller asked for DSN and the server offers it.  A server without
- * DSN gets the message without them (never a failure; -v says so).
- * Returns -1 when memory runs out.
+ * ORCPT (RFC 3461 4.2) names the recipient as it was given: an ASCII one
+ * as rfc822 in xtext.  A non-ASCII one, with SMTPUTF8, as RFC 6533's utf-8
+ * type in utf-8-addr-xtext (7-bit, so also valid xtext); without SMTPUTF8
+ * as rfc822 in the A-label form the server gets (RFC 6533 would allow
+ * utf-8 there too, but a server without SMTPUTF8 may not know the type).
+ */
+static int
+orcpt(struct buf *b, const char *given, const char *wire, bool utf8)
+{
+	if (is_ascii(given))
+		return buf_append_str(b, " ORCPT=rfc822;") |
+		    smtp_dsn_xtext(b, given);
+	if (utf8)
+		return buf_append_str(b, " ORCPT=utf-8;") |
+		    smtp_dsn_utf8_xtext(b, given);
+	return buf_append_str(b, " ORCPT=rfc822;") | smtp_dsn_xtext(b, wire);
+}
+
+/*
+ * RFC 3461: RET and ENVID on MAIL, NOTIFY and ORCPT on each RCPT of the
+ * envelope, when the caller asked for DSN and the server offers it.  A
+ * server without DSN gets the message without them (never a failure; -v
+ * says so).  Returns -1 when memory runs out.
  */
 static int
 dsn_params(struct run *r)
 {
 	const struct deliver_submit_req *req = r->req;
+	const struct envelope *env = &r->env;
 	struct buf b;
 	size_t i;
 	int rc = 0;
@@ -238,14 +334,16 @@ dsn_params(struct run *r)
 	if (req->dsn_envid != NULL)
 		rc |= buf_append_str(&r->params, " ENVID=") |
 		    smtp_dsn_xtext(&r->params, req->dsn_envid);
-	if ((r->rcpt_params = calloc(req->nrcpt, sizeof(char *))) == NULL)
+	r->rcpt_params = calloc(env->n ? env->n : 1, sizeof(char *));
+	if (r->rcpt_params == NULL)
 		return -1;
-	for (i = 0; i < req->nrcpt && rc == 0; i++) {
+	r->nrcpt_params = env->n;
+	for (i = 0; i < env->n && rc == 0; i++) {
 		buf_init(&b, SMTP_LINE_MAX);
 		if (req->dsn_notify != NULL)
 			rc |= buf_printf(&b, " NOTIFY=%s", req->dsn_notify);
-		rc |= buf_append_str(&b, " ORCPT=rfc822;") |
-		    smtp_dsn_xtext(&b, req->rcpts[i]);
+		rc |= orcpt(&b, req->rcpts[env->map[i]], env->rcpts[i],
+		    env->utf8);
 		if (rc == 0 && (r->rcpt_params[i] = strdup(buf_str(&b))) == NULL)
 			rc = -1;
 		buf_free(&b);
@@ -298,9 +396,245 @@ too_big(struct run *r)
 	smtp_client_quit(r->c);
 }
 
+/* ---- the envelope (RFC 6531) ----------------------------------------- */
+
+/*
+ * Whether the message wants SMTPUTF8 (RFC 6531 3.4): -U, a non-ASCII
+ * envelope address, or a non-ASCII header section (RFC 6532 3).
+ */
+static bool
+wants_smtputf8(const struct deliver_submit_req *req)
+{
+	size_t i;
+
+	if (req->smtputf8 || req->msg->header_8bit || !is_ascii(req->mail_from))
+		return true;
+	for (i = 0; i < req->nrcpt; i++)
+		if (!is_ascii(req->rcpts[i]))
+			return true;
+	return false;
+}
+
+/*
+ * The wire form of addr into out: UTF-8 with SMTPUTF8, else A-labels.
+ * ERR_DATA with *esc: 5.6.7 for a non-ASCII local part without
+ * SMTPUTF8, else bad_syntax (an address the caller did not check).
+ */
+static enum err_kind
+wire_address(const struct run *r, const char *addr, const char *bad_syntax,
+    char *out, size_t outlen, const char **esc, struct err *e)
+{
+	enum mail_idn_class cls;
+
+	*esc = bad_syntax;
+	if (r->env.utf8)
+		return mail_idn_to_utf8(addr, out, outlen, e);
+	if (mail_idn_check(addr, &cls, e) != ERR_OK)
+		return ERR_DATA;
+	if (cls == MAIL_IDN_LOCAL) {
+		*esc = "5.6.7";
+		return err_set(e, ERR_DATA, "non-ASCII local part needs "
+		    "SMTPUTF8, which %s does not offer", r->req->host);
+	}
+	return mail_idn_to_ascii(addr, out, outlen, e);
+}
+
+/* A recipient refused before the transaction: permanent, for itself. */
+static void
+refuse_rcpt(struct run *r, size_t i, const char *esc, const char *text)
+{
+	struct deliver_rcpt_result *rr = &r->res->rcpt[i];
+
+	set_rcpt(rr, SMTP_CLIENT_PERM, NULL, text);
+	strlcpy(rr->esc, esc, sizeof(rr->esc));
+}
+
+/* The envelope's recipients; ERR_OS when memory runs out. */
+static enum err_kind
+envelope_rcpts(struct run *r, struct err *e)
+{
+	const struct deliver_submit_req *req = r->req;
+	struct envelope *env = &r->env;
+	char wire[MAIL_IDN_LEN_MAX + 1];
+	const char *esc;
+	struct err why;
+	size_t i;
+
+	env->rcpts = calloc(req->nrcpt ? req->nrcpt : 1, sizeof(char *));
+	env->map = calloc(req->nrcpt ? req->nrcpt : 1, sizeof(size_t));
+	if (env->rcpts == NULL || env->map == NULL)
+		return err_set(e, ERR_OS, "out of memory");
+	for (i = 0; i < req->nrcpt; i++) {
+		if (wire_address(r, req->rcpts[i], "5.1.3", wire, sizeof(wire),
+		    &esc, &why) != ERR_OK) {
+			refuse_rcpt(r, i, esc, why.msg);
+			continue;
+		}
+		if ((env->rcpts[env->n] = strdup(wire)) == NULL)
+			return err_set(e, ERR_OS, "out of memory");
+		env->map[env->n++] = i;
+	}
+	return ERR_OK;
+}
+
+/*
+ * The envelope the server gets (see struct envelope), and " SMTPUTF8" on
+ * MAIL when it is used.  Recipients that cannot be sent are refused for
+ * themselves (env.n may end 0).  ERR_OK; ERR_DATA when the sender cannot
+ * be sent (e says why, *esc the enhanced code); ERR_OS.
+ */
+static enum err_kind
+build_envelope(struct run *r, const char **esc, struct err *e)
+{
+	const struct deliver_submit_req *req = r->req;
+	struct envelope *env = &r->env;
+	bool wanted = wants_smtputf8(req);
+	char why[ERR_MSG_MAX];
+
+	env->utf8 = wanted &&
+	    (smtp_client_caps(r->c)->flags & SMTP_CAP_SMTPUTF8);
+	if (wanted && !env->utf8)
+		log_msg(req->log, LOG_INFO, "--- the server does not offer "
+		    "SMTPUTF8: the message goes without it, domains in "
+		    "A-labels%s", req->smtputf8 ? " (-U is left out)" : "");
+	/* The cap is far: a failure here is a bug, not a bad address. */
+	if (env->utf8 && buf_append_str(&r->params, " SMTPUTF8") == -1)
+		return err_set(e, ERR_OS, "MAIL parameters too long");
+	if (wire_address(r, req->mail_from, "5.1.7", env->from,
+	    sizeof(env->from), esc, e) != ERR_OK) {
+		/* mail/idn's messages name the address (escaped) already. */
+		strlcpy(why, e->msg, sizeof(why));
+		if (strcmp(*esc, "5.6.7") == 0)
+			return err_set(e, ERR_DATA, "sender <%s>: %s",
+			    req->mail_from, why);
+		return err_set(e, ERR_DATA, "sender: %s", why);
+	}
+	return envelope_rcpts(r, e);
+}
+
+/*
+ * The envelope could not be built: the whole message fails, for good
+ * when the sender is at fault (one line says why: session_err), else for
+ * now.
+ */
+static void
+envelope_failed(struct run *r, const char *esc, const struct err *e)
+{
+	struct deliver_submit_result *res = r->res;
+	size_t i;
+
+	smtp_client_quit(r->c);
+	if (e->kind != ERR_DATA) {
+		fail_all(res, SMTP_CLIENT_TEMP, NULL, e->msg);
+		return;
+	}
+	for (i = 0; i < res->nrcpt; i++)
+		if (res->rcpt[i].text[0] == '\0')
+			refuse_rcpt(r, i, esc, e->msg);
+	res->session_err = ERR_DATA;
+	strlcpy(res->session_text, e->msg, sizeof(res->session_text));
+}
+
+static void
+envelope_free(struct envelope *env)
+{
+	size_t i;
+
+	for (i = 0; env->rcpts != NULL && i < env->n; i++)
+		free(env->rcpts[i]);
+	free(env->rcpts);
+	free(env->map);
+	memset(env, 0, sizeof(*env));
+}
+
+/* ---- the transaction -------------------------------------------------- */
+
+static void next_txn(struct run *, struct smtp_client_txn *);
+
+/* Every envelope recipient to go; -1 when memory runs out. */
+static int
+batch_init(struct run *r)
+{
+	struct batch *b = &r->batch;
+	size_t i, n = r->env.n ? r->env.n : 1;
+
+	b->todo = calloc(n, sizeof(*b->todo));
+	b->deferred = calloc(n, sizeof(*b->deferred));
+	b->map = calloc(n, sizeof(*b->map));
+	b->rcpts = calloc(n, sizeof(*b->rcpts));
+	b->params = calloc(n, sizeof(*b->params));
+	if (b->todo == NULL || b->deferred == NULL || b->map == NULL ||
+	    b->rcpts == NULL || b->params == NULL)
+		return -1;
+	for (i = 0; i < r->env.n; i++)
+		b->todo[i] = i;
+	b->ntodo = r->env.n;
+	return 0;
+}
+
+static void
+batch_free(struct batch *b)
+{
+	free(b->todo);
+	free(b->deferred);
+	free(b->map);
+	free(b->rcpts);
+	free(b->params);
+	memset(b, 0, sizeof(*b));
+}
+
+/*
+ * A transaction is over.  Its deferred recipients go first in the next
+ * one when it delivered to somebody (so every further transaction makes
+ * progress, and the loop ends).  A transaction that delivered nothing and
+ * failed for now stops the session: without a queue, postie does not
+ * deliver to later recipients what a retry would deliver again.
+ */
+static void
+txn_done(struct run *r, const struct smtp_client_event *ev)
+{
+	struct batch *b = &r->batch;
+	size_t i;
+
+	if (ev->accepted == 0 && ev->outcome == SMTP_CLIENT_TEMP) {
+		b->stop = true;
+		for (i = 0; i < b->ntodo; i++)
+			set_rcpt(&r->res->rcpt[r->env.map[b->todo[i]]],
+			    SMTP_CLIENT_TEMP, NULL, "not tried: an earlier "
+			    "transaction failed for now");
+		b->ntodo = 0;
+		return;
+	}
+	if (ev->accepted == 0 || b->ndeferred == 0)
+		return;
+	memmove(b->todo + b->ndeferred, b->todo, b->ntodo * sizeof(*b->todo));
+	memcpy(b->todo, b->deferred, b->ndeferred * sizeof(*b->todo));
+	b->ntodo += b->ndeferred;
+	log_msg(r->req->log, LOG_INFO, "--- %zu recipient%s did not fit: "
+	    "a further transaction", b->ndeferred, b->ndeferred == 1 ? "" :
+	    "s");
+}
+
+/* One recipient's final outcome in the current transaction. */
+static void
+on_rcpt(struct run *r, const struct smtp_client_event *ev)
+{
+	struct batch *b = &r->batch;
+	size_t envi;
+
+	if (ev->rcpt_index >= b->n)
+		return;
+	envi = b->map[ev->rcpt_index];
+	if (ev->deferred)
+		b->deferred[b->ndeferred++] = envi;
+	set_rcpt(&r->res->rcpt[r->env.map[envi]], ev->outcome, ev->reply,
+	    ev->text);
+}
+
 static void
 start_txn(struct run *r, struct smtp_client_txn *txn)
 {
+	const char *esc = "";
 	struct err e;
 
 	r->started = true;
@@ -308,18 +642,54 @@ start_txn(struct run *r, struct smtp_client_txn *txn)
 		too_big(r);
 		return;
 	}
-	if (dsn_params(r) == -1) {
+	if (build_envelope(r, &esc, &e) != ERR_OK) {
+		envelope_failed(r, esc, &e);
+		return;
+	}
+	if (r->env.n == 0) {		/* every recipient refused */
+		smtp_client_quit(r->c);
+		return;
+	}
+	if (dsn_params(r) == -1 || batch_init(r) == -1) {
 		smtp_client_quit(r->c);
 		fail_all(r->res, SMTP_CLIENT_TEMP, NULL, "out of memory");
 		return;
 	}
+	next_txn(r, txn);
+}
+
+/*
+ * The next transaction: the first recipients still to go, as many as the
+ * server takes (RCPTMAX); last when none are left after them.
+ */
+static void
+next_txn(struct run *r, struct smtp_client_txn *txn)
+{
+	struct batch *b = &r->batch;
+	unsigned max = smtp_client_caps(r->c)->rcptmax;
+	size_t i, k = b->ntodo;
+	struct err e;
+
+	if (max > 0 && k > max)
+		k = max;
+	for (i = 0; i < k; i++) {
+		b->map[i] = b->todo[i];
+		b->rcpts[i] = r->env.rcpts[b->todo[i]];
+		b->params[i] = r->rcpt_params != NULL ?
+		    r->rcpt_params[b->todo[i]] : NULL;
+	}
+	b->n = k;
+	b->ntodo -= k;
+	memmove(b->todo, b->todo + k, b->ntodo * sizeof(*b->todo));
+	b->ndeferred = 0;
 	memset(txn, 0, sizeof(*txn));
 	txn->mail_params = buf_str(&r->params);
-	txn->rcpt_params = (const char *const *)r->rcpt_params;
-	txn->mail_from = r->req->mail_from;
-	txn->rcpts = r->req->rcpts;
-	txn->nrcpt = r->req->nrcpt;
-	txn->last = true;
+	txn->rcpt_params = r->rcpt_params != NULL ?
+	    (const char *const *)b->params : NULL;
+	txn->mail_from = r->env.from;
+	txn->rcpts = (const char *const *)b->rcpts;
+	txn->nrcpt = k;
+	txn->last = b->ntodo == 0;
 	txn->abandon_on_temp_rcpt = true;
 	if (smtp_client_mail(r->c, txn, &e) != ERR_OK) {
 		fail_all(r->res, SMTP_CLIENT_PERM, NULL, e.msg);
@@ -435,12 +805,12 @@ static void
 on_event(struct run *r, const struct smtp_client_event *ev,
     struct smtp_client_txn *txn)
 {
-	struct deliver_submit_result *res = r->res;
-
 	switch (ev->type) {
 	case SMTP_CLIENT_EV_READY:
 		if (!r->started)
 			start_txn(r, txn);
+		else if (!r->batch.stop && r->batch.ntodo > 0)
+			next_txn(r, txn);
 		else
 			smtp_client_quit(r->c);
 		break;
@@ -451,9 +821,10 @@ on_event(struct run *r, const struct smtp_client_event *ev,
 		send_body(r);
 		break;
 	case SMTP_CLIENT_EV_RCPT:
-		if (ev->rcpt_index < res->nrcpt)
-			set_rcpt(&res->rcpt[ev->rcpt_index], ev->outcome,
-			    ev->reply, ev->text);
+		on_rcpt(r, ev);
+		break;
+	case SMTP_CLIENT_EV_TXN_DONE:
+		txn_done(r, ev);
 		break;
 	case SMTP_CLIENT_EV_FAILED:
 		on_failed(r, ev);
@@ -461,7 +832,6 @@ on_event(struct run *r, const struct smtp_client_event *ev,
 	case SMTP_CLIENT_EV_DONE:
 		r->finished = true;
 		break;
-	case SMTP_CLIENT_EV_TXN_DONE:
 	case SMTP_CLIENT_EV_NONE:
 		break;
 	}
@@ -552,9 +922,11 @@ run_free(struct run *r)
 	size_t i;
 
 	buf_free(&r->params);
-	for (i = 0; r->rcpt_params != NULL && i < r->req->nrcpt; i++)
+	for (i = 0; r->rcpt_params != NULL && i < r->nrcpt_params; i++)
 		free(r->rcpt_params[i]);
 	free(r->rcpt_params);
+	envelope_free(&r->env);
+	batch_free(&r->batch);
 }
 
 enum err_kind

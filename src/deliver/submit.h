@@ -13,6 +13,20 @@
  * BODY=8BITMIME when the message has 8-bit bytes or -B 8BITMIME was given
  * and the server offers 8BITMIME (BODY=7BIT for -B 7BIT).
  *
+ * International addresses (RFC 6531, mail/idn.h): req's addresses are
+ * UTF-8.  When the server offers SMTPUTF8 and the message wants it
+ * (req->smtputf8, a non-ASCII envelope address, or a non-ASCII header
+ * section), MAIL carries SMTPUTF8 and the addresses go as UTF-8 (non-ASCII
+ * domains in U-labels).  Otherwise every domain goes in A-labels; a
+ * recipient with a non-ASCII local part fails by itself, permanently
+ * (5.6.7, "non-ASCII local part needs SMTPUTF8, which HOST does not
+ * offer") and is left out of the transaction, while the others get the
+ * message; such a sender fails the whole message (5.6.7, session_err
+ * ERR_DATA).  req->smtputf8 alone never fails: without SMTPUTF8 at the
+ * server the -v transcript says so.  With DSN, the ORCPT of a non-ASCII
+ * recipient is "utf-8;" + RFC 6533 utf-8-addr-xtext with SMTPUTF8, else
+ * "rfc822;" + the A-label form.
+ *
  * TLS (req->tls): implicit TLS shakes hands right after connect, before
  * the greeting is read; STARTTLS shakes hands when the engine asks
  * (SMTP_CLIENT_EV_NEED_TLS), then hands the channel binding to
@@ -26,11 +40,19 @@
  * the others receive the message alone (a retry of the whole message would
  * duplicate it for them), so the transaction is abandoned in that case.
  *
+ * Many recipients: at most the server's LIMITS RCPTMAX (RFC 9422) go in
+ * one transaction, and recipients answered 452 too many recipients (RFC
+ * 5321 4.5.3.1.10) go in a further one, on the same connection, as long
+ * as each transaction delivers to somebody.  One that delivers to nobody
+ * and fails for now ends the session; the recipients not tried yet end
+ * temporary.  With CHUNKING and PIPELINING the body goes as BDAT
+ * (smtp/client.h).
+ *
  * deliver_submit_outcome() folds the results into one error kind, the rule
  * the exit status follows (DESIGN.md "Errors and exit codes"):
  *   ERR_OK     the message was delivered to at least one recipient (the
- *              failed ones are reported; none can be left temporary, since
- *              a 4xx recipient abandons the whole transaction);
+ *              failed ones are reported, each on its own; a temporary one
+ *              is left only when a further transaction failed);
  *   ERR_TEMP   nothing was delivered and a retry may work;
  *   otherwise  nothing was delivered and a retry will not help (ERR_NOUSER,
  *              ERR_NOHOST, ERR_DATA, ERR_UNAVAILABLE, ERR_NOPERM...).
@@ -68,6 +90,7 @@ struct deliver_submit_req {
 	const char *dsn_notify;		/* -N: "NEVER", "SUCCESS,FAILURE" */
 	const char *dsn_ret;		/* -R: "FULL" or "HDRS" */
 	const char *dsn_envid;		/* -V, sent as xtext */
+	bool smtputf8;			/* -U */
 	struct log *log;		/* may be NULL */
 	bool trace;			/* -v: transcript to log at LOG_INFO */
 };

@@ -28,6 +28,7 @@ static const char *const state_names[ST_COUNT] = {
 	[ST_READY] = "ready",
 	[ST_ENVELOPE] = "envelope",
 	[ST_BODY] = "body",
+	[ST_BDAT_HOLD] = "bdat-hold",
 	[ST_DATA_END] = "data-end",
 	[ST_RSET] = "rset",
 	[ST_QUIT] = "quit",
@@ -580,7 +581,11 @@ dispatch(struct smtp_client *c, const struct smtp_reply *r)
 		cl_txn_on_data(c, r);
 		break;
 	case CMD_DOT:
+	case CMD_BDAT_LAST:
 		cl_txn_on_dot(c, r);
+		break;
+	case CMD_BDAT:
+		cl_txn_on_bdat(c, r);
 		break;
 	case CMD_LONE_DOT:
 		cl_txn_on_lone_dot(c, r);
@@ -666,6 +671,7 @@ smtp_client_new(const struct smtp_client_conf *conf)
 	smtp_reply_parser_init(&c->parser);
 	buf_init(&c->out, SMTP_CLIENT_OUT_MAX);
 	buf_init(&c->text, CLIENT_TEXT_MAX);
+	buf_init(&c->chunk, CLIENT_CHUNK_MAX);
 	buf_init(&c->auth_pending, 0);
 	smtp_reply_init(&c->fail_reply);
 	c->tls_on = conf->tls == SMTP_CLIENT_TLS_IMPLICIT;
@@ -687,6 +693,7 @@ smtp_client_free(struct smtp_client *c)
 	else
 		buf_free(&c->out);
 	buf_free(&c->text);
+	buf_free(&c->chunk);
 	buf_wipe_free(&c->auth_pending);
 	smtp_reply_free(&c->fail_reply);
 	cl_txn_reset(c);
@@ -765,6 +772,8 @@ smtp_client_waiting(const struct smtp_client *c)
 		return SMTP_CLIENT_WAIT_DATA;
 	case CMD_DOT:
 	case CMD_LONE_DOT:
+	case CMD_BDAT:
+	case CMD_BDAT_LAST:
 		return SMTP_CLIENT_WAIT_DATA_END;
 	case CMD_QUIT:
 		return SMTP_CLIENT_WAIT_QUIT;

@@ -30,6 +30,21 @@
  * for the last transaction (txn.last) the end-of-data dot and QUIT go out
  * together.  Without it, each command waits for its reply.
  *
+ * CHUNKING (RFC 3030), when offered with PIPELINING, replaces DATA:
+ * EV_NEED_BODY comes right after smtp_client_mail(), without a round trip,
+ * and the body goes out as BDAT chunks (normalised, folded, not stuffed;
+ * smtp/dotstuff.h).  A transaction with one recipient (or one that does
+ * not abandon on a 4xx recipient) sends MAIL + RCPT + BDAT LAST (+ QUIT)
+ * in one flight; otherwise BDAT LAST waits for the RCPT replies, and RSET
+ * discards the chunks already sent if the transaction is called off.
+ *
+ * Too many recipients (RFC 5321 4.5.3.1.10): a RCPT answered 452 with no
+ * enhanced code or 4.5.3 is "deferred": EV_RCPT TEMP with ev.deferred, it
+ * does not call the transaction off (abandon_on_temp_rcpt), and when the
+ * message was delivered to others the engine goes READY after the
+ * transaction even when txn.last, for a further transaction with the
+ * deferred recipients (or quit()).
+ *
  * Failure: a 421 at any point, a timeout or EOF reported by the driver, a
  * malformed reply, a greeting or EHLO/HELO refused, or TLS required and
  * unavailable end the session with SMTP_CLIENT_EV_FAILED; when that
@@ -140,6 +155,8 @@ struct smtp_client_event {
 	enum smtp_client_event_type type;
 	/* EV_RCPT: which recipient of the current txn */
 	size_t rcpt_index;
+	/* EV_RCPT, TEMP: 452 too many recipients (see above) */
+	bool deferred;
 	/* EV_RCPT, EV_TXN_DONE, EV_FAILED */
 	enum smtp_client_outcome outcome;
 	/*
@@ -225,6 +242,9 @@ int smtp_client_body_end(struct smtp_client *c);
  * EV_FAILED).
  */
 void smtp_client_abort(struct smtp_client *c, const char *why);
+
+/* Whether the current transaction sends its body with BDAT. */
+bool smtp_client_bdat(const struct smtp_client *c);
 
 /* At EV_READY: send QUIT; EV_DONE follows its reply (or EOF). */
 void smtp_client_quit(struct smtp_client *c);

@@ -18,6 +18,16 @@
 
 #define CLIENT_TEXT_MAX ERR_MSG_MAX	/* event texts */
 #define CLIENT_EVQ_MAX 8		/* queued events; a few at most */
+/*
+ * BDAT: a chunk goes out once it holds CLIENT_CHUNK bytes; body() works
+ * in pieces of CLIENT_CHUNK_PIECE, each at most doubling (normalising),
+ * so the chunk buffer never needs more than CLIENT_CHUNK_MAX.
+ */
+#define CLIENT_CHUNK (256u << 10)
+#define CLIENT_CHUNK_PIECE (64u << 10)
+#define CLIENT_BODY_SLACK 16		/* CRLF . CRLF QUIT CRLF, a fold */
+#define CLIENT_CHUNK_MAX (CLIENT_CHUNK + 2 * CLIENT_CHUNK_PIECE + \
+	CLIENT_BODY_SLACK)
 
 enum state {
 	ST_GREETING,	/* connected, waiting for the greeting */
@@ -29,7 +39,8 @@ enum state {
 	ST_READY,	/* idle between transactions */
 	ST_ENVELOPE,	/* MAIL, RCPT, DATA sent */
 	ST_BODY,	/* 354 received, body() calls */
-	ST_DATA_END,	/* final dot sent */
+	ST_BDAT_HOLD,	/* BDAT: body ended, LAST waits for the RCPT replies */
+	ST_DATA_END,	/* final dot (or BDAT LAST) sent */
 	ST_RSET,
 	ST_QUIT,
 	ST_DONE,
@@ -49,6 +60,8 @@ enum cmd {
 	CMD_DATA,
 	CMD_DOT,	/* end of message data */
 	CMD_LONE_DOT,	/* "." after a 354 with no recipient (RFC 2920) */
+	CMD_BDAT,	/* a chunk of message data (RFC 3030) */
+	CMD_BDAT_LAST,	/* the last chunk: answered like the final dot */
 	CMD_RSET,
 	CMD_QUIT
 };
@@ -62,6 +75,7 @@ struct rcpt_state {
 	enum smtp_client_outcome outcome;
 	bool final;			/* outcome known */
 	bool accepted;			/* RCPT got 2xx */
+	bool deferred;			/* 452 too many recipients */
 	const struct smtp_reply *reply;	/* deciding reply (pool) or NULL */
 };
 
@@ -70,8 +84,15 @@ struct txn_state {
 	struct rcpt_state *rc;
 	bool pipelined;
 	bool mail_failed;
-	bool any_temp;			/* a RCPT got 4xx */
+	bool any_temp;			/* a RCPT got 4xx (not "too many") */
+	bool any_deferred;		/* a RCPT got 452 too many recipients */
 	size_t naccepted;		/* RCPTs that got 2xx */
+	size_t nreplied;		/* RCPTs answered so far */
+	bool quit_sent;			/* QUIT went out with the data's end */
+	/* BDAT (RFC 3030), used with CHUNKING and PIPELINING: */
+	bool bdat;
+	bool one_shot;			/* LAST goes out without waiting */
+	bool data_failed;		/* a chunk was refused */
 	const struct smtp_reply *temp_reply;	/* first RCPT 4xx */
 	const struct smtp_reply *final_reply;	/* for EV_TXN_DONE */
 	char note[CLIENT_TEXT_MAX];	/* text when there is no reply */
@@ -79,7 +100,7 @@ struct txn_state {
 	bool emit_pending;		/* ...and not all handed out yet */
 	size_t emit_next;		/* next EV_RCPT to hand out */
 	struct smtp_reply **pool;	/* owned reply copies */
-	size_t npool;
+	size_t npool, pool_cap;
 };
 
 struct smtp_client {
@@ -102,6 +123,7 @@ struct smtp_client {
 	struct buf auth_pending;	/* initial response sent after 334 */
 	size_t feed_rest;		/* bytes after the reply being handled */
 	struct dotstuff ds;
+	struct buf chunk;		/* BDAT: the chunk being filled */
 	struct txn_state txn;
 	char fail_text[CLIENT_TEXT_MAX];
 	enum err_kind fail_kind;
@@ -148,6 +170,9 @@ void cl_txn_on_data(struct smtp_client *, const struct smtp_reply *);
 void cl_txn_on_dot(struct smtp_client *, const struct smtp_reply *);
 void cl_txn_on_lone_dot(struct smtp_client *, const struct smtp_reply *);
 void cl_txn_on_rset(struct smtp_client *, const struct smtp_reply *);
+/* The reply to a BDAT chunk that is not the last (the last one goes to
+ * cl_txn_on_dot). */
+void cl_txn_on_bdat(struct smtp_client *, const struct smtp_reply *);
 /* The next EV_RCPT of the emitted transaction, or its EV_TXN_DONE. */
 void cl_txn_next_event(struct smtp_client *, struct smtp_client_event *);
 

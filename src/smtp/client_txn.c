@@ -12,7 +12,8 @@
  * (output, the outstanding queue, events, failure) is in client.c.
  */
 
-#define CLIENT_BODY_SLACK 16		/* finish: CRLF . CRLF QUIT CRLF */
+/* "BDAT 18446744073709551615 LAST" + CRLF */
+#define BDAT_LINE_MAX 40
 
 static enum smtp_client_outcome
 outcome_of(const struct smtp_reply *r)
@@ -23,6 +24,21 @@ outcome_of(const struct smtp_reply *r)
 	    SMTP_CLIENT_PERM;
 }
 
+/*
+ * RFC 5321 4.5.3.1.10: a server out of room for recipients answers 452
+ * (RFC 3463: 4.5.3).  Those recipients are not refused: they go in a
+ * further transaction.  A 452 with another enhanced code (4.2.2 mailbox
+ * full, 4.3.1 out of storage) is an ordinary deferral.
+ */
+static bool
+too_many(const struct smtp_reply *r)
+{
+	return r->code == 452 && (r->esc[0] == '\0' ||
+	    strcmp(r->esc, "4.5.3") == 0);
+}
+
+static void bdat_decide(struct smtp_client *);
+
 /* --- the transaction's bookkeeping ------------------------------------- */
 
 /* A copy of r that lives as long as the transaction; NULL on ENOMEM. */
@@ -31,13 +47,18 @@ pool_add(struct smtp_client *c, const struct smtp_reply *r)
 {
 	struct txn_state *t = &c->txn;
 	struct smtp_reply **p, *copy;
+	size_t n;
 
 	if (r == NULL)
 		return NULL;
-	p = reallocarray(t->pool, t->npool + 1, sizeof(*p));
-	if (p == NULL)
-		return NULL;
-	t->pool = p;
+	if (t->npool == t->pool_cap) {
+		/* Doubling: a reply per refused RCPT, 100k of them. */
+		n = t->pool_cap == 0 ? 8 : 2 * t->pool_cap;
+		if ((p = reallocarray(t->pool, n, sizeof(*p))) == NULL)
+			return NULL;
+		t->pool = p;
+		t->pool_cap = n;
+	}
 	if ((copy = malloc(sizeof(*copy))) == NULL)
 		return NULL;
 	smtp_reply_init(copy);
@@ -218,7 +239,9 @@ cl_txn_on_mail(struct smtp_client *c, const struct smtp_reply *r)
 	/* Every recipient shares the sender's fate. */
 	c->txn.mail_failed = true;
 	txn_settle_open(c, outcome_of(r), r, false);
-	if (!c->txn.pipelined)
+	if (c->txn.bdat)
+		bdat_decide(c);
+	else if (!c->txn.pipelined)
 		txn_close(c);
 }
 
@@ -237,12 +260,18 @@ rcpt_record(struct smtp_client *c, const struct smtp_reply *r, size_t i)
 	}
 	pooled = pool_add(c, r);
 	rcpt_final(c, i, outcome_of(r), pooled);
-	if (r->cls == SMTP_REPLY_TEMPORARY) {
-		t->any_temp = true;
-		if (t->temp_reply == NULL)
-			t->temp_reply = pooled;
+	if (r->cls != SMTP_REPLY_TEMPORARY)
+		return;
+	if (too_many(r)) {
+		t->rc[i].deferred = true;
+		t->any_deferred = true;
+		return;
 	}
+	t->any_temp = true;
+	if (t->temp_reply == NULL)
+		t->temp_reply = pooled;
 }
+
 
 void
 cl_txn_on_rcpt(struct smtp_client *c, const struct smtp_reply *r, size_t i)
@@ -251,7 +280,10 @@ cl_txn_on_rcpt(struct smtp_client *c, const struct smtp_reply *r, size_t i)
 		cl_unexpected(c, r, "RCPT");
 		return;
 	}
+	c->txn.nreplied++;
 	rcpt_record(c, r, i);
+	if (c->txn.bdat)
+		bdat_decide(c);
 	if (c->txn.pipelined)
 		return;	/* DATA's reply decides */
 	if (must_abandon(c)) {
@@ -329,10 +361,13 @@ cl_txn_on_dot(struct smtp_client *c, const struct smtp_reply *r)
 	}
 	txn_settle_open(c, outcome_of(r), r, true);
 	txn_emit(c);
-	if (!c->txn.t->last) {
-		cl_go_ready(c);
-	} else if (c->txn.pipelined) {
+	if (c->txn.quit_sent) {
 		cl_set_state(c, ST_QUIT);	/* QUIT went out with the dot */
+	} else if (!c->txn.t->last || (c->txn.any_deferred &&
+	    r->cls == SMTP_REPLY_POSITIVE)) {
+		/* After the last one, READY again only for a further
+		 * transaction with the recipients that did not fit. */
+		cl_go_ready(c);
 	} else if (cl_send_cmd(c, CMD_QUIT, 0, "QUIT") == 0) {
 		cl_set_state(c, ST_QUIT);
 	}
@@ -359,6 +394,163 @@ cl_txn_on_rset(struct smtp_client *c, const struct smtp_reply *r)
 		cl_fail(c, ERR_PROTOCOL, r, "RSET refused");
 }
 
+/* --- BDAT (RFC 3030) ---------------------------------------------------- */
+
+/*
+ * With CHUNKING and PIPELINING, the message goes out in BDAT chunks right
+ * behind MAIL and the RCPTs, without waiting for their replies: the data
+ * is not stuffed, and a small message is one write, MAIL + RCPT + BDAT
+ * LAST + QUIT.  The LAST chunk is what delivers, so it is held until the
+ * RCPT replies are in whenever they could still call the transaction off
+ * (a caller that abandons on a 4xx recipient, with several recipients):
+ * then everything before it has gone out, and RSET discards it if need
+ * be.  One recipient (or a caller that takes partial deliveries) needs no
+ * wait: if it is refused, so is the message.
+ */
+
+/* Every RCPT has been answered (or MAIL refused, which decides them). */
+static bool
+rcpts_known(const struct smtp_client *c)
+{
+	return c->txn.mail_failed || c->txn.nreplied == c->txn.t->nrcpt;
+}
+
+/* No message data should go out any more. */
+static bool
+bdat_dead(const struct smtp_client *c)
+{
+	const struct txn_state *t = &c->txn;
+
+	return t->mail_failed || t->data_failed || must_abandon(c) ||
+	    (rcpts_known(c) && t->naccepted == 0);
+}
+
+/* Queue "BDAT <n>[ LAST]" and the chunk; -1 after failing the session. */
+static int
+chunk_out(struct smtp_client *c, bool last)
+{
+	if (cl_send_cmd(c, last ? CMD_BDAT_LAST : CMD_BDAT, 0, "BDAT %zu%s",
+	    c->chunk.len, last ? " LAST" : "") == -1)
+		return -1;
+	if (buf_append(&c->out, c->chunk.data, c->chunk.len) == -1) {
+		cl_fail(c, ERR_SOFTWARE, NULL, "cannot queue message data");
+		return -1;
+	}
+	buf_reset(&c->chunk);
+	return 0;
+}
+
+static void
+send_last(struct smtp_client *c)
+{
+	struct txn_state *t = &c->txn;
+
+	if (chunk_out(c, true) == -1)
+		return;
+	/* QUIT too when no recipient can be left for a further one. */
+	if (t->t->last && (t->t->nrcpt == 1 ||
+	    (rcpts_known(c) && !t->any_deferred))) {
+		if (cl_send_cmd(c, CMD_QUIT, 0, "QUIT") == -1)
+			return;
+		t->quit_sent = true;
+	}
+	cl_set_state(c, ST_DATA_END);
+}
+
+/* The body has ended (ST_BDAT_HOLD): send LAST, wait, or call it off. */
+static void
+bdat_decide(struct smtp_client *c)
+{
+	struct txn_state *t = &c->txn;
+
+	if (c->state != ST_BDAT_HOLD)
+		return;
+	if (must_abandon(c)) {
+		txn_abandon(c);
+		txn_close(c);	/* RSET (or QUIT) discards the chunks */
+	} else if (bdat_dead(c)) {
+		txn_close(c);
+	} else if (rcpts_known(c) || t->one_shot) {
+		send_last(c);
+	} else if (c->chunk.len > 0) {
+		(void)chunk_out(c, false);	/* only LAST waits */
+	}
+}
+
+static void
+bdat_start(struct smtp_client *c)
+{
+	const struct smtp_client_txn *t = c->txn.t;
+
+	c->txn.one_shot = t->nrcpt == 1 || !t->abandon_on_temp_rcpt;
+	buf_reset(&c->chunk);
+	dotstuff_init(&c->ds, DOTSTUFF_CHUNK);
+	cl_set_state(c, ST_BODY);
+	cl_queue_event(c, SMTP_CLIENT_EV_NEED_BODY);
+}
+
+void
+cl_txn_on_bdat(struct smtp_client *c, const struct smtp_reply *r)
+{
+	struct txn_state *t = &c->txn;
+
+	if (!txn_open(c) || r->cls == SMTP_REPLY_POSITIVE)
+		return;
+	if (r->cls == SMTP_REPLY_INTERMEDIATE) {
+		cl_unexpected(c, r, "BDAT");
+		return;
+	}
+	/* Without a recipient the chunks are refused: MAIL or RCPT said
+	 * why already. */
+	if (t->mail_failed || t->naccepted == 0)
+		return;
+	t->data_failed = true;
+	txn_settle_open(c, outcome_of(r), r, true);
+	bdat_decide(c);
+}
+
+static int
+bdat_body(struct smtp_client *c, const void *data, size_t n)
+{
+	const char *p = data;
+	size_t room = c->out.max - c->out.len, k;
+
+	if (bdat_dead(c))
+		return 0;	/* nothing more goes out: drop it */
+	/* All or nothing: room in the output for what is held, this at
+	 * most doubled, and a command line per chunk. */
+	if (n > room / 4 || c->chunk.len + 2 * n + CLIENT_BODY_SLACK +
+	    (n / CLIENT_CHUNK + 2) * BDAT_LINE_MAX > room)
+		return -1;
+	while (n > 0) {
+		k = n < CLIENT_CHUNK_PIECE ? n : CLIENT_CHUNK_PIECE;
+		if (dotstuff_feed(&c->ds, p, k, &c->chunk) == -1) {
+			cl_fail(c, ERR_SOFTWARE, NULL, "chunk overflow");
+			return 0;
+		}
+		p += k;
+		n -= k;
+		if (c->chunk.len >= CLIENT_CHUNK && chunk_out(c, false) == -1)
+			return 0;
+	}
+	return 0;
+}
+
+static int
+bdat_body_end(struct smtp_client *c)
+{
+	if (c->out.max - c->out.len < c->chunk.len + CLIENT_BODY_SLACK +
+	    2 * BDAT_LINE_MAX)
+		return -1;
+	if (!bdat_dead(c) && dotstuff_finish(&c->ds, &c->chunk) == -1) {
+		cl_fail(c, ERR_SOFTWARE, NULL, "chunk overflow");
+		return 0;
+	}
+	cl_set_state(c, ST_BDAT_HOLD);
+	bdat_decide(c);
+	return 0;
+}
+
 /* --- the outcome, handed out ------------------------------------------- */
 
 /* The next EV_RCPT of the transaction, or its EV_TXN_DONE. */
@@ -375,6 +567,7 @@ cl_txn_next_event(struct smtp_client *c, struct smtp_client_event *ev)
 		ev->rcpt_index = t->emit_next++;
 		ev->outcome = rc->outcome;
 		ev->reply = rc->reply;
+		ev->deferred = rc->deferred;
 		return;
 	}
 	for (i = 0; i < t->t->nrcpt; i++) {
@@ -459,17 +652,32 @@ smtp_client_mail(struct smtp_client *c, const struct smtp_client_txn *txn,
 	 */
 	c->txn.t = txn;
 	c->txn.pipelined = (c->caps.flags & SMTP_CAP_PIPELINING) != 0;
+	/* RFC 3030: BDAT only pays with pipelining (a round trip a chunk
+	 * otherwise); without it, DATA. */
+	c->txn.bdat = c->txn.pipelined &&
+	    (c->caps.flags & SMTP_CAP_CHUNKING) != 0;
 	if (cl_send_cmd(c, CMD_MAIL, 0, "MAIL FROM:<%s>%s", txn->mail_from,
 	    txn->mail_params != NULL ? txn->mail_params : "") == -1)
 		return ERR_OK;
 	/* RFC 2920: the whole envelope in one flight. */
 	for (i = 0; c->txn.pipelined && i < txn->nrcpt; i++)
 		send_rcpt(c, i);
-	if (c->txn.pipelined)
-		(void)cl_send_cmd(c, CMD_DATA, 0, "DATA");
-	if (!cl_terminal(c))
+	if (cl_terminal(c))
+		return ERR_OK;
+	if (c->txn.bdat)
+		bdat_start(c);
+	else if (c->txn.pipelined &&
+	    cl_send_cmd(c, CMD_DATA, 0, "DATA") == -1)
+		return ERR_OK;
+	if (!cl_terminal(c) && !c->txn.bdat)
 		cl_set_state(c, ST_ENVELOPE);
 	return ERR_OK;
+}
+
+bool
+smtp_client_bdat(const struct smtp_client *c)
+{
+	return c->txn.t != NULL && c->txn.bdat;
 }
 
 int
@@ -479,6 +687,8 @@ smtp_client_body(struct smtp_client *c, const void *data, size_t n)
 
 	if (c->state != ST_BODY)
 		return 0;
+	if (c->txn.bdat)
+		return bdat_body(c, data, n);
 	/* Normalising and stuffing at most doubles the bytes (+1 for a CR
 	 * held from the previous chunk): check before, lose nothing. */
 	if (room < CLIENT_BODY_SLACK || n > (room - CLIENT_BODY_SLACK) / 2)
@@ -493,6 +703,8 @@ smtp_client_body_end(struct smtp_client *c)
 {
 	if (c->state != ST_BODY)
 		return 0;
+	if (c->txn.bdat)
+		return bdat_body_end(c);
 	if (c->out.max - c->out.len < CLIENT_BODY_SLACK)
 		return -1;
 	if (dotstuff_finish(&c->ds, &c->out) == -1) {
@@ -504,10 +716,13 @@ smtp_client_body_end(struct smtp_client *c)
 		cl_fail(c, ERR_OS, NULL, "out of memory");
 		return 0;
 	}
-	/* RFC 2920 3.1: the dot and QUIT may share one write. */
-	if (c->txn.t->last && c->txn.pipelined &&
-	    cl_send_cmd(c, CMD_QUIT, 0, "QUIT") == -1)
-		return 0;
+	/* RFC 2920 3.1: the dot and QUIT may share one write (every RCPT
+	 * was answered before the 354: none left for a further one). */
+	if (c->txn.t->last && c->txn.pipelined && !c->txn.any_deferred) {
+		if (cl_send_cmd(c, CMD_QUIT, 0, "QUIT") == -1)
+			return 0;
+		c->txn.quit_sent = true;
+	}
 	cl_set_state(c, ST_DATA_END);
 	return 0;
 }

@@ -1,6 +1,5 @@
 #include "config.h"
 
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,10 +9,12 @@
 
 /*
  * Layout: the session state machine (states, srv_set_state()), the input
- * side (command lines; message data is in server_data.c), the answers
- * (one check_ and one apply_ per command: check_ says what accept() would
- * answer, apply_ makes the state change of a positive answer), and the
- * public functions.  Shared internals are in server_int.h.
+ * side (command lines; DATA's message data is in server_data.c, BDAT's
+ * chunks in server_bdat.c, MAIL and RCPT parameters in server_param.c),
+ * the answers (one check_ and one apply_ per command: check_ says what
+ * accept() would answer, apply_ makes the state change of a positive
+ * answer), and the public functions.  Shared internals are in
+ * server_int.h.
  */
 
 #define RCPT_MAX 1000		/* RFC 5321 4.5.3.1.8: at least 100 */
@@ -27,6 +28,8 @@ static const char *const state_names[ST_COUNT] = {
 	[ST_MAIL] = "MAIL",
 	[ST_RCPT] = "RCPT",
 	[ST_DATA] = "DATA",
+	[ST_BDAT] = "BDAT",
+	[ST_CHUNK] = "CHUNK",
 	[ST_TLS_WAIT] = "TLS_WAIT",
 	[ST_AUTH] = "AUTH",
 	[ST_CLOSED] = "CLOSED",
@@ -61,6 +64,8 @@ srv_set_state(struct smtp_server *s, enum state to)
 	case ST_MAIL:
 	case ST_RCPT:
 	case ST_DATA:
+	case ST_BDAT:
+	case ST_CHUNK:
 	case ST_TLS_WAIT:
 	case ST_AUTH:
 	case ST_CLOSED:
@@ -79,6 +84,7 @@ srv_close_session(struct smtp_server *s)
 {
 	if (s->state == ST_CLOSED)
 		return;
+	srv_bdat_drop_held(s);	/* a chunk never finished: no reply */
 	srv_set_state(s, ST_CLOSED);
 	s->close_due = true;
 	s->pending = PEND_NONE;
@@ -98,6 +104,10 @@ srv_txn_reset(struct smtp_server *s)
 	s->nrcpt = 0;
 	s->msg_size = 0;
 	s->too_big = false;
+	s->txn_smtputf8 = false;
+	s->txn_binary = false;
+	s->data_tried = false;
+	s->bdat_failed = false;
 }
 
 /* ---- output -------------------------------------------------------- */
@@ -164,90 +174,6 @@ lookup_verb(const char *verb)
 	return SMTP_SERVER_CMD_UNKNOWN;
 }
 
-static bool
-path_char_ok(unsigned char c)
-{
-	return c > 0x20 && c != 0x7f;
-}
-
-/*
- * "FROM:<path> params" (RFC 5321 4.1.1.2, 3.3): key is "FROM:" or "TO:".
- * One space after the colon is tolerated.  Fills arg (the path without
- * the brackets) and params in s->parts after the verb.  0, or -1 on bad
- * syntax.
- */
-static int
-parse_path(struct smtp_server *s, const char *rest, const char *key,
-    char *dst)
-{
-	size_t klen = strlen(key), i;
-	bool quoted = false;
-
-	if (strncasecmp(rest, key, klen) != 0)
-		return -1;
-	rest += klen;
-	if (*rest == ' ')
-		rest++;
-	if (*rest++ != '<')
-		return -1;
-	for (i = 0; rest[i] != '\0'; i++) {
-		if (!path_char_ok((unsigned char)rest[i]) &&
-		    !(quoted && rest[i] == ' '))
-			return -1;
-		if (rest[i] == '"')
-			quoted = !quoted;
-		else if (quoted && rest[i] == '\\' && rest[i + 1] != '\0') {
-			if (!path_char_ok((unsigned char)rest[++i]) &&
-			    rest[i] != ' ')
-				return -1;
-		}
-		else if (!quoted && rest[i] == '>')
-			break;
-	}
-	if (rest[i] != '>' || (rest[i + 1] != '\0' && rest[i + 1] != ' '))
-		return -1;
-	memcpy(dst, rest, i);
-	dst[i] = '\0';
-	s->arg = dst;
-	rest += i + 1;
-	while (*rest == ' ')
-		rest++;
-	dst += i + 1;
-	memcpy(dst, rest, strlen(rest) + 1);
-	s->params = dst;
-	return 0;
-}
-
-/* The SIZE=n parameter of MAIL (RFC 1870 6), 0 when absent; -1 bad. */
-static int
-parse_size(struct smtp_server *s)
-{
-	const char *p = s->params, *e;
-	const char *errstr;
-	char num[32];
-	size_t n;
-
-	s->cmd_size = 0;
-	while (*p != '\0') {
-		e = strchr(p, ' ');
-		n = e == NULL ? strlen(p) : (size_t)(e - p);
-		if (n >= 5 && strncasecmp(p, "SIZE=", 5) == 0) {
-			if (n - 5 >= sizeof(num))
-				return -1;
-			memcpy(num, p + 5, n - 5);
-			num[n - 5] = '\0';
-			s->cmd_size = (unsigned long long)strtonum(num, 0,
-			    LLONG_MAX, &errstr);
-			if (errstr != NULL)
-				return -1;
-		}
-		p += n;
-		while (*p == ' ')
-			p++;
-	}
-	return 0;
-}
-
 /* Split s->line into verb, arg and params (in s->parts). */
 static void
 split_line(struct smtp_server *s)
@@ -271,12 +197,12 @@ split_line(struct smtp_server *s)
 
 	switch (s->cmd) {
 	case SMTP_SERVER_CMD_MAIL:
-		s->cmd_syntax_ok = parse_path(s, after, "FROM:", rest) == 0 &&
-		    parse_size(s) == 0;
-		break;
 	case SMTP_SERVER_CMD_RCPT:
-		s->cmd_syntax_ok = parse_path(s, after, "TO:", rest) == 0 &&
-		    s->arg[0] != '\0';
+		srv_param_path(s, after, rest);
+		srv_param_parse(s, s->cmd == SMTP_SERVER_CMD_MAIL);
+		break;
+	case SMTP_SERVER_CMD_BDAT:
+		srv_bdat_parse(s);
 		break;
 	case SMTP_SERVER_CMD_HELO:
 	case SMTP_SERVER_CMD_EHLO:
@@ -362,6 +288,14 @@ verdict(struct verdict *v, int code, const char *text, bool error)
 	v->error = error;
 }
 
+/* A mail transaction is open (MAIL accepted, message not ended). */
+static bool
+in_txn(const struct smtp_server *s)
+{
+	return s->state == ST_MAIL || s->state == ST_RCPT ||
+	    s->state == ST_BDAT;
+}
+
 static const char *
 hostname(const struct smtp_server *s)
 {
@@ -414,6 +348,11 @@ ehlo_text(struct smtp_server *s)
 			snprintf(s->text + len, sizeof(s->text) - len, "\n%s",
 			    kws[i].kw);
 	}
+	if (s->conf.rcpt_max != 0) {	/* RFC 9422 4 */
+		len = strlen(s->text);
+		snprintf(s->text + len, sizeof(s->text) - len,
+		    "\nLIMITS RCPTMAX=%u", s->conf.rcpt_max);
+	}
 	return s->text;
 }
 
@@ -435,12 +374,17 @@ check_mail(struct smtp_server *s, struct verdict *v)
 {
 	if (s->state == ST_INIT)
 		verdict(v, 503, "5.5.1 Error: send HELO/EHLO first", true);
-	else if (s->state == ST_MAIL || s->state == ST_RCPT)
+	else if (in_txn(s))
 		verdict(v, 503, "5.5.1 Error: nested MAIL command", true);
 	else if (s->conf.auth_required && s->auth_user == NULL)
 		verdict(v, 530, "5.7.0 Authentication required", true);
 	else if (!s->cmd_syntax_ok)
 		verdict(v, 501, "5.5.4 Syntax: MAIL FROM:<address>", true);
+	else if (s->param_code != 0)
+		verdict(v, s->param_code, s->param_text, true);
+	else if (s->cmd_nonascii && !s->cmd_smtputf8)
+		verdict(v, 553, "5.6.7 Non-ASCII address needs SMTPUTF8",
+		    false);
 	else if (s->conf.size_max != 0 && s->cmd_size > s->conf.size_max)
 		verdict(v, 552, "5.3.4 Message size exceeds fixed limit",
 		    false);
@@ -448,14 +392,28 @@ check_mail(struct smtp_server *s, struct verdict *v)
 		verdict(v, 250, "2.1.0 Ok", false);
 }
 
+/* The most recipients a transaction takes. */
+static size_t
+rcpt_max(const struct smtp_server *s)
+{
+	return s->conf.rcpt_max != 0 ? s->conf.rcpt_max : RCPT_MAX;
+}
+
 static void
 check_rcpt(struct smtp_server *s, struct verdict *v)
 {
-	if (s->state != ST_MAIL && s->state != ST_RCPT)
+	if (s->state == ST_BDAT)
+		verdict(v, 503, "5.5.1 Error: RCPT after BDAT", true);
+	else if (s->state != ST_MAIL && s->state != ST_RCPT)
 		verdict(v, 503, "5.5.1 Error: need MAIL command", true);
 	else if (!s->cmd_syntax_ok)
 		verdict(v, 501, "5.5.4 Syntax: RCPT TO:<address>", true);
-	else if (s->nrcpt >= RCPT_MAX)
+	else if (s->param_code != 0)
+		verdict(v, s->param_code, s->param_text, true);
+	else if (s->cmd_nonascii && !s->txn_smtputf8)
+		verdict(v, 553, "5.6.7 Non-ASCII address needs SMTPUTF8",
+		    false);
+	else if (s->nrcpt >= rcpt_max(s))	/* RFC 9422 5.2 */
 		verdict(v, 452, "4.5.3 Error: too many recipients", false);
 	else
 		verdict(v, 250, "2.1.5 Ok", false);
@@ -466,6 +424,11 @@ check_data(struct smtp_server *s, struct verdict *v)
 {
 	if (s->arg[0] != '\0')
 		verdict(v, 501, "5.5.4 Syntax: DATA", true);
+	else if (s->state == ST_BDAT)	/* RFC 3030 2 */
+		verdict(v, 503, "5.5.1 Error: DATA after BDAT", true);
+	else if (in_txn(s) && s->txn_binary)	/* RFC 3030 3 */
+		verdict(v, 503, "5.5.1 Error: BODY=BINARYMIME needs BDAT",
+		    true);
 	else if (s->state == ST_MAIL)
 		verdict(v, 554, "5.5.1 No valid recipients", true);
 	else if (s->state != ST_RCPT)
@@ -481,7 +444,7 @@ check_starttls(struct smtp_server *s, struct verdict *v)
 		verdict(v, 502, "5.5.1 Error: command not implemented", true);
 	else if (s->arg[0] != '\0')
 		verdict(v, 501, "5.5.4 Syntax: STARTTLS", true);
-	else if (s->state == ST_MAIL || s->state == ST_RCPT)
+	else if (in_txn(s))
 		verdict(v, 503, "5.5.1 Error: MAIL transaction in progress",
 		    true);
 	else
@@ -501,15 +464,16 @@ check_auth(struct smtp_server *s, struct verdict *v)
 		verdict(v, code, text, true);
 }
 
-/*
- * Seam for later: BDAT (RFC 3030) gets its check_ here; its chunks are
- * read in server_data.c (see the seam there).
- */
+/* BDAT (RFC 3030): the checks are in server_bdat.c with the chunks. */
 static void
-check_later(struct smtp_server *s, struct verdict *v)
+check_bdat(struct smtp_server *s, struct verdict *v)
 {
-	(void)s;
-	verdict(v, 502, "5.5.1 Not implemented", true);
+	const char *text;
+	bool error;
+	int code;
+
+	srv_bdat_check(s, &code, &text, &error);
+	verdict(v, code, text, error);
 }
 
 static void
@@ -551,7 +515,7 @@ check_cmd(struct smtp_server *s, struct verdict *v)
 		check_auth(s, v);
 		break;
 	case SMTP_SERVER_CMD_BDAT:
-		check_later(s, v);
+		check_bdat(s, v);
 		break;
 	case SMTP_SERVER_CMD_UNKNOWN:
 		verdict(v, 500, "5.5.2 Command unrecognized", true);
@@ -582,6 +546,8 @@ apply_mail(struct smtp_server *s)
 	srv_txn_reset(s);
 	if ((s->mail_from = strdup(s->arg)) == NULL)
 		return -1;
+	s->txn_smtputf8 = s->cmd_smtputf8;
+	s->txn_binary = s->cmd_binary;
 	srv_set_state(s, ST_MAIL);
 	return 0;
 }
@@ -636,9 +602,9 @@ apply_cmd(struct smtp_server *s)
 	case SMTP_SERVER_CMD_DATA:
 		srv_data_start(s);
 		return 0;
-	case SMTP_SERVER_CMD_RSET:
+	case SMTP_SERVER_CMD_RSET:	/* RFC 3030 2: chunks go too */
 		srv_txn_reset(s);
-		if (s->state == ST_MAIL || s->state == ST_RCPT)
+		if (in_txn(s))
 			srv_set_state(s, ST_READY);
 		return 0;
 	case SMTP_SERVER_CMD_QUIT:
@@ -659,11 +625,18 @@ answer_cmd(struct smtp_server *s, int code, const char *text)
 	struct verdict v;
 	bool count = false, takes;
 
+	if (s->cmd == SMTP_SERVER_CMD_BDAT) {
+		srv_bdat_answer(s, code, text);	/* and its chunk */
+		return;
+	}
 	check_cmd(s, &v);
 	if (s->cmd == SMTP_SERVER_CMD_AUTH && text == NULL && v.code == 334) {
 		srv_auth_start(s);	/* its replies are its own */
 		return;
 	}
+	if (s->cmd == SMTP_SERVER_CMD_DATA &&
+	    (s->state == ST_MAIL || s->state == ST_RCPT))
+		s->data_tried = true;	/* RFC 3030 2: no BDAT after it */
 	/*
 	 * A positive answer to an acceptable command takes effect.  So does a
 	 * driver's positive answer to DATA after every RCPT failed: RFC 2920
@@ -806,6 +779,7 @@ smtp_server_feed(struct smtp_server *s, const void *data, size_t n)
 	buf_consume(&s->in, s->in_pos);
 	s->in_pos = 0;
 	if (buf_append(&s->in, data, n) == -1) {
+		srv_bdat_drop_held(s);
 		srv_put_reply(s, 421, "4.7.0 Too much pipelined input");
 		srv_close_session(s);
 	}
@@ -843,7 +817,14 @@ smtp_server_next_event(struct smtp_server *s, struct smtp_server_event *ev)
 	case ST_READY:
 	case ST_MAIL:
 	case ST_RCPT:
+	case ST_BDAT:
 		return next_command(s, ev);
+	case ST_CHUNK:
+		if (srv_bdat_next(s, ev) != SMTP_SERVER_EV_NONE)
+			return ev->type;
+		if (s->state == ST_CHUNK)
+			return eof_close(s, ev);
+		return smtp_server_next_event(s, ev);	/* chunk over */
 	case ST_DATA:
 		if (srv_data_next(s, ev) == SMTP_SERVER_EV_NONE)
 			return eof_close(s, ev);
@@ -882,13 +863,14 @@ smtp_server_reply(struct smtp_server *s, int code, const char *text)
 const void *
 smtp_server_output(struct smtp_server *s, size_t *len)
 {
-	*len = s->out.len;
+	*len = srv_bdat_out_len(s);
 	return s->out.data != NULL ? s->out.data : "";
 }
 
 void
 smtp_server_output_consume(struct smtp_server *s, size_t n)
 {
+	srv_bdat_out_taken(s, n);
 	buf_consume(&s->out, n);
 }
 
@@ -905,11 +887,14 @@ smtp_server_wants_input(const struct smtp_server *s)
 	case ST_READY:
 	case ST_MAIL:
 	case ST_RCPT:
+	case ST_BDAT:
 	case ST_AUTH:
 		return avail == 0 || (memchr(p, '\n', avail) == NULL &&
 		    avail <= SMTP_SERVER_LINE_MAX + 1);
 	case ST_DATA:
 		return !srv_data_decidable(s);
+	case ST_CHUNK:
+		return !srv_bdat_decidable(s);
 	default:	/* CONNECT, TLS_WAIT, CLOSED */
 		return false;
 	}
@@ -961,6 +946,7 @@ smtp_server_envelope(const struct smtp_server *s,
 	env->mail_from = s->mail_from;
 	env->rcpts = (const char *const *)s->rcpts;
 	env->nrcpt = s->nrcpt;
+	env->smtputf8 = s->txn_smtputf8;
 }
 
 const char *

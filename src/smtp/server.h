@@ -22,9 +22,46 @@
  * only the final "\r\n.\r\n" ends the data, a bare "\n.\n" does not).
  * SMTP_SERVER_EV_DATA_END then awaits the driver's answer like a command.
  *
+ * CHUNKING (RFC 3030), when conf.caps has SMTP_CAP_CHUNKING: "BDAT
+ * <size> [LAST]" is an EV_COMMAND (ev.arg "<size> [LAST]") answered like
+ * any other, but exactly <size> raw octets follow its line whatever the
+ * answer: no unstuffing, no end marker.  When the answer takes the chunk
+ * (the engine's verdict and the driver's code both 2xx), its octets come
+ * out as EV_DATA; otherwise they are read and dropped.  The reply to a
+ * chunk ("250 2.0.0 <n> octets received" or a refusal) leaves only after
+ * its last octet: smtp_server_output() holds it back until then.  A taken
+ * BDAT LAST gets no reply of its own: after its octets, EV_DATA_END awaits
+ * the answer like the final dot (a 2xx answer to the command itself only
+ * lets the data in).  BDAT needs MAIL ("503 5.5.1") and an accepted RCPT
+ * ("554 5.5.1"); DATA and BDAT do not mix in one transaction (503); a
+ * chunk that would pass conf.size_max is refused "552 5.3.4".  A chunk
+ * refused inside a transaction voids the message: every later BDAT of it
+ * gets the same reply, and a refused BDAT LAST ends the transaction.
+ * RSET, HELO or EHLO between chunks drops the message.  A size that is
+ * not digits or exceeds SMTP_SERVER_CHUNK_MAX gets "501 5.5.4" and the
+ * session ends (421): where the next command starts is unknown.  Without
+ * CHUNKING offered, BDAT gets "502 5.5.1" and its octets, when its size
+ * reads, are still skipped, so they are never taken for commands.
+ *
+ * Message data handed out since MAIL makes the message only at
+ * EV_DATA_END; a transaction that ends otherwise (RSET, HELO/EHLO, a
+ * refused BDAT LAST) voids it.
+ *
+ * Parameters (RFC 5321 4.1.1.11): MAIL takes SIZE= (SIZE), BODY=7BIT
+ * (8BITMIME or BINARYMIME), BODY=8BITMIME (8BITMIME), BODY=BINARYMIME
+ * (BINARYMIME; DATA then gets 503), SMTPUTF8 (SMTPUTF8), RET= and ENVID=
+ * (DSN), AUTH= (AUTH); RCPT takes NOTIFY= and ORCPT= (DSN), each only
+ * when the extension in brackets is offered: an unknown or not offered
+ * one gets "555 5.5.4", a bad value or a repeated one "501 5.5.4".  A
+ * path with bytes >= 0x80 must be UTF-8 (else 501) and needs SMTPUTF8 on
+ * the transaction's MAIL (else "553 5.6.7", RFC 6531 3.5).
+ *
  * Limits: a command line longer than SMTP_SERVER_LINE_MAX gets "500 5.5.2
  * line too long" and is discarded; message data over conf.size_max (when
- * not 0) is discarded and the data end gets "552 5.3.4".
+ * not 0) is discarded and the data end gets "552 5.3.4".  A transaction
+ * takes conf.rcpt_max recipients (0: 1000), more get "452 4.5.3"; a
+ * conf.rcpt_max that is not 0 is announced as "LIMITS RCPTMAX=<n>"
+ * (RFC 9422).
  *
  * AUTH (RFC 4954), when conf.auth is set: EHLO advertises "AUTH <mechs>"
  * (when conf.caps has SMTP_CAP_AUTH; the -PLUS mechanisms only while
@@ -62,6 +99,9 @@ struct smtp_sasl_server_conf;	/* smtp/sasl_server.h */
  * smtp_server_wants_input() holds stays far below it; passing it gets
  * "421 4.7.0" and the session closes. */
 #define SMTP_SERVER_IN_MAX (8u << 20)
+/* The largest BDAT chunk size read as one (10^12 octets); more is absurd
+ * and gets 501. */
+#define SMTP_SERVER_CHUNK_MAX 1000000000000ULL
 
 enum smtp_server_cmd {
 	SMTP_SERVER_CMD_UNKNOWN,	/* an unrecognised verb (accept: 500) */
@@ -93,12 +133,15 @@ struct smtp_server_conf {
 	 * channel binding data after a handshake); NULL: AUTH gets 502. */
 	const struct smtp_sasl_server_conf *auth;
 	bool auth_required;		/* MAIL before AUTH: 530 5.7.0 */
+	/* Recipients a transaction takes (RCPT beyond: 452 4.5.3); 0: 1000,
+	 * not announced; else announced as LIMITS RCPTMAX=n (RFC 9422). */
+	unsigned rcpt_max;
 };
 
 enum smtp_server_event_type {
 	SMTP_SERVER_EV_NONE,
 	SMTP_SERVER_EV_COMMAND,	/* a command awaits accept() or reply() */
-	SMTP_SERVER_EV_DATA,	/* message bytes (unstuffed) */
+	SMTP_SERVER_EV_DATA,	/* message bytes (unstuffed; BDAT: raw) */
 	SMTP_SERVER_EV_DATA_END, /* message complete: awaits accept()/reply() */
 	SMTP_SERVER_EV_STARTTLS, /* 220 queued: flush it, handshake, then
 				  * smtp_server_tls_started() */
@@ -115,11 +158,13 @@ struct smtp_server_event {
 	const char *line;		/* EV_COMMAND: whole line without CRLF */
 	const char *arg;		/* EV_COMMAND: the path for MAIL/RCPT
 					 * (without <>), the domain for
-					 * HELO/EHLO, else the rest of line */
+					 * HELO/EHLO, else the rest of line
+					 * (BDAT: "<size>[ LAST]") */
 	const char *params;		/* EV_COMMAND: ESMTP parameters or "" */
 	const void *data;		/* EV_DATA */
 	size_t len;			/* EV_DATA */
-	size_t msg_size;		/* EV_DATA_END: bytes received */
+	size_t msg_size;		/* EV_DATA_END: bytes received (BDAT:
+					 * all chunks taken) */
 };
 
 /* Session state the driver may read (e.g. to record the envelope). */
@@ -128,6 +173,7 @@ struct smtp_server_envelope {
 	const char *mail_from;		/* NULL before MAIL */
 	const char *const *rcpts;
 	size_t nrcpt;
+	bool smtputf8;			/* MAIL carried SMTPUTF8 */
 };
 
 struct smtp_server;
@@ -153,6 +199,9 @@ void smtp_server_accept(struct smtp_server *s);
 /* Answer it with "code text" (text may hold "\n" for a multi-line reply). */
 void smtp_server_reply(struct smtp_server *s, int code, const char *text);
 
+/* The replies to send (borrowed, valid until the next call into the
+ * engine); a BDAT chunk's reply is not among them before its last octet
+ * came in. */
 const void *smtp_server_output(struct smtp_server *s, size_t *len);
 void smtp_server_output_consume(struct smtp_server *s, size_t n);
 

@@ -118,7 +118,8 @@ srv_data_next(struct smtp_server *s, struct smtp_server_event *ev)
 	}
 }
 
-/* The end of the data: any answer ends the transaction. */
+/* The end of the data (the final dot, or a taken BDAT LAST's last octet,
+ * server_bdat.c): any answer ends the transaction. */
 void
 srv_data_end_answer(struct smtp_server *s, int code, const char *text)
 {
@@ -133,13 +134,6 @@ srv_data_end_answer(struct smtp_server *s, int code, const char *text)
 	if (code == 421)
 		srv_close_session(s);
 }
-
-/*
- * Seam for BDAT (RFC 3030): a chunk of exactly the announced size, no
- * unstuffing and no end marker; it is handed out as EV_DATA chunks under
- * the same size limit (msg_size, too_big), and BDAT LAST answers through
- * srv_data_end_answer() like the final dot.
- */
 
 /* ---- the AUTH exchange (RFC 4954) ------------------------------------ */
 

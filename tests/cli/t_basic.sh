@@ -87,7 +87,7 @@ contains "$(env_of 13)" '^rcpt root@client.example$' "bare local recipient: qual
 # 8c. BODY=8BITMIME for an 8-bit message; -B 7BIT gives BODY=7BIT.
 printf 'Subject: caf\303\251\n\ncaf\303\251\n' >"$T/in"
 run_postie b@server.example
-contains "$(env_of 14)" '^mail sender@client.example SIZE=[0-9]+ BODY=8BITMIME$' "8-bit message: BODY=8BITMIME"
+contains "$(env_of 14)" '^mail sender@client.example SIZE=[0-9]+ BODY=8BITMIME( |$)' "8-bit message: BODY=8BITMIME"
 printf 'Subject: plain\n\nx\n' >"$T/in"
 run_postie -B 7BIT b@server.example
 contains "$(env_of 15)" '^mail sender@client.example SIZE=[0-9]+ BODY=7BIT$' "-B 7BIT: BODY=7BIT"

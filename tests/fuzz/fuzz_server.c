@@ -1,7 +1,9 @@
 /*
  * fuzz_server: arbitrary client bytes into the server engine, driven the
  * way a driver would (drain events, answer each, feed only when the
- * engine wants input).  The first bytes choose the configuration, the
+ * engine wants input).  The first bytes choose the configuration (byte
+ * 0 and the low bits of byte 1: the extensions, CHUNKING and SMTPUTF8
+ * among them; then SIZE, implicit TLS and the recipient limit), the
  * chunk size and how commands are answered.  Aborts when the engine gets
  * stuck (no event, no input wanted, not closed) or writes a reply line
  * that does not end in CRLF or holds a NUL.
@@ -80,6 +82,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const unsigned long long sizes[] = { 0, 1, 10, 1000 };
+	static const unsigned rcpt_maxes[] = { 0, 1, 2, 1000 };
 	struct smtp_server_conf conf = { .hostname = "mx.fuzz",
 	    .auth_mechs = "PLAIN" };
 	struct smtp_server *s;
@@ -90,6 +93,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	conf.caps = data[0] | (unsigned)(data[1] & 3) << 8;
 	conf.size_max = sizes[(data[1] >> 2) & 3];
 	conf.tls_active = (data[1] & 0x10) != 0;
+	conf.rcpt_max = rcpt_maxes[(data[1] >> 5) & 3];
 	chunk = data[2] % 64 + 1;
 	if ((s = smtp_server_new(&conf)) == NULL)
 		return 0;

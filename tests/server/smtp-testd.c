@@ -59,6 +59,7 @@ struct sess {
 	int msgfd;			/* message data being received */
 	char msgtmp[PATH_MAX];
 	unsigned ntmp;
+	bool via_bdat;			/* the message came by BDAT */
 	/* AUTH (issue 3) */
 	struct smtp_sasl_server_conf auth;
 	struct buf cb;			/* the TLS channel binding */
@@ -349,10 +350,24 @@ before_answer(struct sess *ss, int step)
 	return FLOW_GO;
 }
 
+/* --rcpt-limit: one recipient more than the limit (no LIMITS said). */
+static bool
+over_rcpt_limit(struct sess *ss, int step)
+{
+	struct smtp_server_envelope env;
+
+	if (step != STEP_RCPT || ss->o->rcpt_limit == 0)
+		return false;
+	smtp_server_envelope(ss->srv, &env);
+	return env.nrcpt >= ss->o->rcpt_limit;
+}
+
 /*
  * Answer the pending command or data end: an --reply rule for this
- * occurrence, else --reply-rcpt, else a general --reply, else the engine.
- * Returns the reply code that went out, read back from the output.
+ * occurrence, else --reply-rcpt, else a general --reply, else
+ * --rcpt-limit, else the engine.  Returns the reply code that went out,
+ * read back from the output (0 for BDAT, whose reply waits for the
+ * chunk's octets).
  */
 static int
 answer(struct sess *ss, int step, const char *rcpt)
@@ -372,6 +387,9 @@ answer(struct sess *ss, int step, const char *rcpt)
 		smtp_server_reply(ss->srv, r->code, r->text);
 	else if (step == STEP_EHLO && ss->o->no_esmtp)
 		smtp_server_reply(ss->srv, 502, "5.5.1 EHLO not supported");
+	else if (over_rcpt_limit(ss, step))
+		smtp_server_reply(ss->srv, 452,
+		    "4.5.3 Error: too many recipients");
 	else
 		smtp_server_accept(ss->srv);
 	out = smtp_server_output(ss->srv, &len);
@@ -392,7 +410,11 @@ env_line(struct buf *b, bool append, const char *word,
 	    ev->params[0] != '\0' ? " " : "", ev->params);
 }
 
-/* Keep our own envelope: the engine's has no parameters. */
+/*
+ * Keep our own envelope: the engine's has no parameters.  A transaction
+ * that ends or starts drops any BDAT chunks taken so far: the message is
+ * only whole at its data end (RFC 3030 2: RSET discards the chunks).
+ */
 static void
 record(struct sess *ss, const struct smtp_server_event *ev, int code)
 {
@@ -407,10 +429,12 @@ record(struct sess *ss, const struct smtp_server_event *ev, int code)
 	case SMTP_SERVER_CMD_RSET:
 		buf_reset(&ss->mail);
 		buf_reset(&ss->rcpts);
+		msg_discard(ss);
 		break;
 	case SMTP_SERVER_CMD_MAIL:
 		env_line(&ss->mail, false, "mail", ev);
 		buf_reset(&ss->rcpts);
+		msg_discard(ss);
 		break;
 	case SMTP_SERVER_CMD_RCPT:
 		env_line(&ss->rcpts, true, "rcpt", ev);
@@ -644,6 +668,8 @@ on_command(struct sess *ss, const struct smtp_server_event *ev)
 	}
 	code = answer(ss, step, ev->cmd == SMTP_SERVER_CMD_RCPT ?
 	    ev->arg : NULL);
+	if (ev->cmd == SMTP_SERVER_CMD_DATA || ev->cmd == SMTP_SERVER_CMD_BDAT)
+		ss->via_bdat = ev->cmd == SMTP_SERVER_CMD_BDAT;
 	if (ev->cmd == SMTP_SERVER_CMD_DATA && code == 354 &&
 	    msg_begin(ss) == -1)
 		fprintf(stderr, "smtp-testd[%u]: %s: %s\n", ss->num,
@@ -671,7 +697,8 @@ on_data_end(struct sess *ss, const struct smtp_server_event *ev)
 	enum flow f;
 	int n, code;
 
-	n = snprintf(note, sizeof(note), "<DATA %zu bytes>", ev->msg_size);
+	n = snprintf(note, sizeof(note), "<%s %zu bytes>", ss->via_bdat ?
+	    "BDAT" : "DATA", ev->msg_size);
 	log_line(ss, "C: ", note, (size_t)n);
 	f = before_answer(ss, STEP_DATAEND);
 	if (f != FLOW_GO) {
@@ -804,6 +831,7 @@ new_engine(const struct testd_opts *o)
 	conf.hostname = o->hostname;
 	conf.caps = o->caps;
 	conf.size_max = o->size;
+	conf.rcpt_max = o->rcpt_max;
 	/* AUTH (issue 3): without --auth-*, "AUTH" is a lure (502). */
 	conf.auth_mechs = o->auth ? o->auth_mechs : "PLAIN LOGIN";
 	conf.auth_required = o->auth_required;

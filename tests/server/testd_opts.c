@@ -23,7 +23,7 @@
 
 static const char *const step_names[STEP_COUNT] = {
 	"connect", "ehlo", "helo", "mail", "rcpt", "data", "dataend",
-	"rset", "noop", "quit", "vrfy", "starttls"
+	"rset", "noop", "quit", "vrfy", "starttls", "bdat"
 };
 
 static void
@@ -33,6 +33,7 @@ usage(void)
 	    "usage: smtp-testd --dir DIR [--listen ADDR] [--port-file FILE]\n"
 	    "\t[--sessions N] [--idle-exit SECONDS] [--hostname NAME]\n"
 	    "\t[--ext LIST] [--no-ext NAME]... [--no-esmtp] [--size N]\n"
+	    "\t[--chunking] [--rcpt-max N] [--rcpt-limit N]\n"
 	    "\t[--reply STEP[#N]=CODE TEXT]... "
 	    "[--reply-rcpt PATTERN=CODE TEXT]...\n"
 	    "\t[--after STEP[#N]=421|drop]... [--stall STEP[#N]=SECONDS]... "
@@ -46,7 +47,7 @@ usage(void)
 	    "[--auth-before-tls-only] [--scram-forge]\n"
 	    "\t[--scram-iterations N]\n"
 	    "steps: connect ehlo helo mail rcpt data dataend rset noop quit "
-	    "vrfy starttls\n");
+	    "vrfy starttls bdat\n");
 	exit(2);
 }
 
@@ -280,7 +281,8 @@ parse_tls_opt(struct testd_opts *o, int ch);
 enum {
 	OPT_DIR = 256, OPT_LISTEN, OPT_PORT_FILE, OPT_SESSIONS, OPT_IDLE_EXIT,
 	OPT_HOSTNAME, OPT_EXT, OPT_NO_EXT, OPT_NO_ESMTP, OPT_SIZE, OPT_REPLY,
-	OPT_REPLY_RCPT, OPT_AFTER, OPT_STALL,
+	OPT_REPLY_RCPT, OPT_AFTER, OPT_STALL, OPT_CHUNKING, OPT_RCPT_MAX,
+	OPT_RCPT_LIMIT,
 	/* TLS (issue 3) */
 	OPT_TLS_CERT, OPT_TLS_KEY, OPT_IMPLICIT_TLS, OPT_CLIENT_CA,
 	OPT_REQUIRE_CLIENT_CERT, OPT_TLS_PRIORITIES, OPT_STARTTLS_INJECT,
@@ -305,6 +307,9 @@ static const struct option long_opts[] = {
 	{ "reply-rcpt", required_argument, NULL, OPT_REPLY_RCPT },
 	{ "after", required_argument, NULL, OPT_AFTER },
 	{ "stall", required_argument, NULL, OPT_STALL },
+	{ "chunking", no_argument, NULL, OPT_CHUNKING },
+	{ "rcpt-max", required_argument, NULL, OPT_RCPT_MAX },
+	{ "rcpt-limit", required_argument, NULL, OPT_RCPT_LIMIT },
 	/* TLS (issue 3) */
 	{ "tls-cert", required_argument, NULL, OPT_TLS_CERT },
 	{ "tls-key", required_argument, NULL, OPT_TLS_KEY },
@@ -377,9 +382,10 @@ parse_auth_opt(struct testd_opts *o, int ch)
 	return true;
 }
 
-/* One option into o; --no-ext is applied later, after --ext. */
+/* One option into o; --no-ext is applied later, after --ext, and
+ * --chunking with it (so it adds to any --ext list). */
 static void
-parse_one(struct testd_opts *o, int ch, unsigned *no_ext)
+parse_one(struct testd_opts *o, int ch, unsigned *no_ext, unsigned *add_ext)
 {
 	const char *errstr;
 
@@ -409,6 +415,17 @@ parse_one(struct testd_opts *o, int ch, unsigned *no_ext)
 	case OPT_REPLY_RCPT:	add_reply_rcpt(o, optarg); break;
 	case OPT_AFTER:		add_after(o, optarg); break;
 	case OPT_STALL:		add_stall(o, optarg); break;
+	case OPT_CHUNKING:	*add_ext |= SMTP_CAP_CHUNKING; break;
+	case OPT_RCPT_MAX:
+		o->rcpt_max = parse_num(optarg, 1000000, "--rcpt-max");
+		if (o->rcpt_max == 0)
+			bad_usage("--rcpt-max must be at least 1");
+		break;
+	case OPT_RCPT_LIMIT:
+		o->rcpt_limit = parse_num(optarg, 1000000, "--rcpt-limit");
+		if (o->rcpt_limit == 0)
+			bad_usage("--rcpt-limit must be at least 1");
+		break;
 	default:
 		if (!parse_tls_opt(o, ch) &&	/* TLS (issue 3) */
 		    !parse_auth_opt(o, ch))	/* AUTH (issue 3) */
@@ -419,7 +436,7 @@ parse_one(struct testd_opts *o, int ch, unsigned *no_ext)
 void
 testd_opts_parse(struct testd_opts *o, int argc, char **argv)
 {
-	unsigned no_ext = 0;
+	unsigned no_ext = 0, add_ext = 0;
 	int ch;
 
 	memset(o, 0, sizeof(*o));
@@ -428,7 +445,7 @@ testd_opts_parse(struct testd_opts *o, int argc, char **argv)
 	o->idle_exit = 120;
 	o->caps = parse_ext_list(TESTD_DEFAULT_EXT);
 	while ((ch = getopt_long(argc, argv, "v", long_opts, NULL)) != -1)
-		parse_one(o, ch, &no_ext);
+		parse_one(o, ch, &no_ext, &add_ext);
 	if (optind != argc)
 		bad_usage("unexpected argument \"%s\"", argv[optind]);
 	if (o->dir == NULL)
@@ -445,6 +462,7 @@ testd_opts_parse(struct testd_opts *o, int argc, char **argv)
 		o->caps |= SMTP_CAP_STARTTLS;
 	if (o->auth)			/* AUTH (issue 3), unless --no-ext */
 		o->caps |= SMTP_CAP_AUTH;
+	o->caps |= add_ext;		/* --chunking, unless --no-ext */
 	o->caps &= ~no_ext;
 	if (o->size != 0)
 		o->caps |= SMTP_CAP_SIZE;
@@ -502,6 +520,7 @@ testd_opts_step_of(enum smtp_server_cmd cmd)
 	case SMTP_SERVER_CMD_QUIT:	return STEP_QUIT;
 	case SMTP_SERVER_CMD_VRFY:	return STEP_VRFY;
 	case SMTP_SERVER_CMD_STARTTLS:	return STEP_STARTTLS;
+	case SMTP_SERVER_CMD_BDAT:	return STEP_BDAT;
 	default:			return STEP_NONE;
 	}
 }

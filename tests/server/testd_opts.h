@@ -22,7 +22,8 @@
 #define TESTD_TEXT_MAX 512
 #define TESTD_TOKENS_MAX 16	/* --auth-token options */
 
-/* The steps an option may name; STEP_DATAEND is the final dot. */
+/* The steps an option may name; STEP_DATAEND is the end of a message
+ * (the final dot, or the last octet of BDAT LAST). */
 enum testd_step {
 	STEP_CONNECT,
 	STEP_EHLO,
@@ -36,6 +37,7 @@ enum testd_step {
 	STEP_QUIT,
 	STEP_VRFY,
 	STEP_STARTTLS,		/* TLS: --reply starttls=454 ... */
+	STEP_BDAT,		/* each BDAT command (RFC 3030) */
 	STEP_COUNT,
 	STEP_NONE = -1
 };
@@ -69,6 +71,8 @@ struct testd_opts {
 	unsigned long long size;
 	bool no_esmtp;
 	bool verbose;
+	unsigned rcpt_max;		/* --rcpt-max: LIMITS RCPTMAX, 452 */
+	unsigned rcpt_limit;		/* --rcpt-limit: 452, unannounced */
 	/* ---- TLS (issue 3): see tests/server/README ---- */
 	const char *tls_cert;		/* --tls-cert: offer STARTTLS */
 	const char *tls_key;		/* --tls-key */

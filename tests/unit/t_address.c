@@ -308,6 +308,226 @@ test_limits(void)
 	fails(big, "address too long", NULL, "one byte more");
 }
 
+/* A fresh malloc'd copy of n repetitions of unit, between head and tail. */
+static char *
+build(const char *head, const char *unit, size_t n, const char *tail,
+    size_t *len)
+{
+	size_t hl = strlen(head), ul = strlen(unit), tl = strlen(tail), i;
+	char *s = malloc(hl + ul * n + tl + 1), *o;
+
+	if (s == NULL)
+		abort();
+	memcpy(s, head, hl);
+	for (i = 0, o = s + hl; i < n; i++, o += ul)
+		memcpy(o, unit, ul);
+	memcpy(o, tail, tl + 1);
+	*len = hl + ul * n + tl;
+	return s;
+}
+
+static double
+since(clock_t t0)
+{
+	return (double)(clock() - t0) / CLOCKS_PER_SEC;
+}
+
+/*
+ * Nesting: the parser does not recurse, so 100000 levels of comment cost
+ * no stack, and the work stays linear.
+ */
+static void
+test_nesting(void)
+{
+	char *open, *s;
+	size_t len, n = 100000;
+	clock_t t0;
+
+	open = build("", "(", n, "", &len);
+	s = malloc(2 * n + 16);
+	if (s == NULL)
+		abort();
+	memcpy(s, open, n);
+	memset(s + n, ')', n);
+	memcpy(s + 2 * n, " a@b.test", 10);
+	t0 = clock();
+	tap_is_str(parse(s), "a@b.test", "100000 nested comments, closed");
+	tap_ok(since(t0) < 1.0, "100000 nested comments: linear (%.3fs)",
+	    since(t0));
+	s[2 * n - 1] = 'x';
+	fails(s, "unterminated comment", "'((((", "100000 nested comments, one "
+	    "')' short");
+	free(s);
+	s = build("Name ", "(", n, "", &len);
+	free(open);
+	open = build(s, ")", n, " <a@b.test>", &len);
+	tap_is_str(parse(open), "a@b.test", "deep comment in a display name");
+	free(s);
+	free(open);
+
+	s = build("a@b.test, \"", "\\\"", 50000, "\"@c.test", &len);
+	fails(s, "address too long", NULL,
+	    "50000 quoted-pairs: a local part over the limit refused");
+	free(s);
+	s = build("", "<", 100000, "a@b>", &len);
+	fails(s, "expected an address", NULL, "100000 '<'");
+	free(s);
+	s = build("", "g:", 100000, ";", &len);
+	fails(s, "group inside a group", NULL, "100000 nested groups");
+	free(s);
+}
+
+/* Every unterminated construct, also at the very end and 64 KiB long. */
+static void
+test_unterminated(void)
+{
+	char *s;
+	size_t len;
+
+	fails("\"", "unterminated quoted string", NULL, "lone '\"'");
+	fails("a@b, \"c", "unterminated quoted string", "'\"c'",
+	    "quote open at the end");
+	fails("\"a\\\"@b", "unterminated quoted string", NULL,
+	    "quote closed only by an escaped quote");
+	fails("\"a\\", "backslash at the end", NULL,
+	    "backslash at the end inside quotes");
+	fails("(", "unterminated comment", NULL, "lone '('");
+	fails("a@b (c \\)", "unterminated comment", NULL,
+	    "comment closed only by an escaped ')'");
+	fails("<", "expected an address", NULL, "lone '<'");
+	fails("Name <a@b", "unterminated '<'", "'<a@b'",
+	    "angle-addr open at the end");
+	fails("Name <a", "unterminated '<'", NULL,
+	    "angle-addr with a bare name open at the end");
+	fails("<@relay", "invalid route", NULL, "route open at the end");
+	fails("a@[", "unterminated domain literal", NULL, "lone '['");
+	fails("a@[1.2.3.4\\]", "unterminated domain literal", NULL,
+	    "literal closed only by an escaped ']'");
+	fails("a@[1.2[3]", "'[' inside a domain literal", NULL,
+	    "'[' inside a literal");
+	is("g: a@b, c@d", "a@b | c@d", "group open at the end: accepted");
+	s = build("\"", "a", 65536, "", &len);
+	fails(s, "unterminated quoted string", NULL,
+	    "64 KiB quoted string, unterminated");
+	free(s);
+	s = build("a@[", "1", 65536, "", &len);
+	fails(s, "unterminated domain literal", NULL,
+	    "64 KiB domain literal, unterminated");
+	free(s);
+	s = build("Name <", "x", 65536, "", &len);
+	fails(s, "unterminated '<'", NULL, "64 KiB angle-addr, unterminated");
+	free(s);
+	s = build("\"", "a", 65536, "\" <a@b>", &len);
+	tap_is_str(parse(s), "a@b", "64 KiB quoted display name");
+	free(s);
+}
+
+/* NUL anywhere is a control character; the list is left as it was. */
+static void
+test_nul(void)
+{
+	tap_is_str(parse_len("\0", 1), "ERR:invalid address list: control "
+	    "character near '\\x00'", "NUL alone");
+	tap_is_str(parse_len("a@b\0", 4), "ERR:invalid address list: control "
+	    "character near '\\x00'", "NUL at the end");
+	tap_is_str(parse_len("a@b (x\0y)", 9), "ERR:invalid address list: "
+	    "control character near '\\x00y)'", "NUL in a comment");
+	tap_is_str(parse_len("a@[1.2\0.3.4]", 12), "ERR:invalid address "
+	    "list: control character near '\\x00.3.4]'",
+	    "NUL in a domain literal");
+	tap_is_str(parse_len("a\0@b", 4), "ERR:invalid address list: control "
+	    "character near '\\x00@b'", "NUL in a local part");
+	tap_is_str(parse_len("a@b\0.c", 6), "ERR:invalid address list: "
+	    "control character near '\\x00.c'", "NUL in a domain");
+	tap_is_str(parse_len("N\0ame <a@b>", 11), "ERR:invalid address list: "
+	    "control character near '\\x00ame <a@b>'",
+	    "NUL in a display name");
+	tap_is_str(parse_len("a@b, c@d", 3), "a@b",
+	    "the length counts, not a NUL");
+}
+
+/*
+ * Bytes >= 0x80 are atext (RFC 6532 3.2) and pass as they are, valid
+ * UTF-8 or not: the address parser neither checks nor rewrites them.
+ */
+static void
+test_invalid_utf8(void)
+{
+	is("\xff\xfe@x.test", "\xff\xfe@x.test", "0xff 0xfe local part kept");
+	is("\xc0\xaf@x.test", "\xc0\xaf@x.test", "overlong '/' kept");
+	is("a@\xed\xa0\x80.test", "a@\xed\xa0\x80.test",
+	    "UTF-16 surrogate in the domain kept");
+	is("\x80\x80@x", "\x80\x80@x", "lone continuation bytes kept");
+	is("\"\xe2\x82\"@x", "\"\xe2\x82\"@x",
+	    "truncated sequence in quotes kept");
+	is("\xf4\x90\x80\x80 <a@x>", "a@x", "past U+10FFFF in a display name");
+	is("(\xff) a@x (\xfe\xfe)", "a@x", "junk in comments");
+	fails("\xff\x01@x", "control character", "\\x01",
+	    "a control byte after junk still refused");
+}
+
+/* The list's cap, the duplicate index and linear time under load. */
+static void
+test_many(void)
+{
+	struct mail_address_list l;
+	struct err e;
+	char *s, *p;
+	size_t len, i, n = MAIL_ADDRESS_MAX + 1, o = 0;
+	clock_t t0;
+
+	/* One text of 100001 addresses: refused, and l left as it was. */
+	if ((s = malloc(n * 24)) == NULL)
+		abort();
+	for (i = 0; i < n; i++)
+		o += (size_t)snprintf(s + o, n * 24 - o, "%sr%zu@x.test",
+		    i ? "," : "", i);
+	mail_address_list_init(&l);
+	mail_address_list_add(&l, "before@x.test", &e);
+	t0 = clock();
+	tap_is_int(mail_address_parse_list(s, o, &l, &e), ERR_DATA,
+	    "100001 addresses in one text refused");
+	tap_ok(since(t0) < 1.0, "... in linear time (%.3fs)", since(t0));
+	tap_ok(strstr(e.msg, "too many addresses") != NULL,
+	    "... saying too many (%s)", e.msg);
+	tap_is_int((long long)l.n, 1, "... and the list is left as it was");
+	tap_is_int(mail_address_list_add(&l, "r5@x.test", &e), ERR_OK,
+	    "the list works after the refusal");
+	tap_is_int((long long)l.n, 2, "... and its index too");
+	mail_address_list_free(&l);
+
+	/* Exactly the cap with names, comments and groups around them. */
+	o = 0;
+	p = realloc(s, MAIL_ADDRESS_MAX * 48);
+	if (p == NULL)
+		abort();
+	s = p;
+	for (i = 0; i < MAIL_ADDRESS_MAX; i++)
+		o += (size_t)snprintf(s + o, MAIL_ADDRESS_MAX * 48 - o,
+		    i % 3 == 0 ? "%sN%zu <r%zu@x.test>" :
+		    i % 3 == 1 ? "%s(c) r%zu@x.test (c%zu)" :
+		    "%sg: r%zu@x.test;", i ? ", " : "", i, i);
+	mail_address_list_init(&l);
+	t0 = clock();
+	tap_is_int(mail_address_parse_list(s, o, &l, &e), ERR_OK,
+	    "100000 mixed forms (names, comments, groups)");
+	tap_ok(since(t0) < 1.5, "... in linear time (%.3fs)", since(t0));
+	tap_is_int((long long)l.n, MAIL_ADDRESS_MAX, "... all kept");
+	mail_address_list_free(&l);
+	free(s);
+
+	/* 200000 copies of one address: one kept, still linear. */
+	s = build("", "same@x.test, SAME@X.TEST, ", 100000, "", &len);
+	mail_address_list_init(&l);
+	t0 = clock();
+	tap_is_int(mail_address_parse_list(s, len, &l, &e), ERR_OK,
+	    "200000 duplicates");
+	tap_ok(since(t0) < 1.0, "... in linear time (%.3fs)", since(t0));
+	tap_is_int((long long)l.n, 2, "... local parts differ in case: 2");
+	mail_address_list_free(&l);
+	free(s);
+}
+
 int
 main(void)
 {
@@ -317,5 +537,10 @@ main(void)
 	test_hostile();
 	test_message();
 	test_limits();
+	test_nesting();
+	test_unterminated();
+	test_nul();
+	test_invalid_utf8();
+	test_many();
 	return tap_done();
 }

@@ -67,11 +67,50 @@ test_xtext(void)
 	buf_free(&b);
 }
 
+static void
+test_utf8_xtext(void)
+{
+	struct buf b;
+
+	buf_init(&b, 256);
+	tap_is_int(smtp_dsn_utf8_xtext(&b, "j\xc3\xb6rg+a=b\\c@b\xc3\xbc"
+	    "cher.example"), 0, "utf-8-addr-xtext");
+	tap_is_str(buf_str(&b), "j\\x{F6}rg\\x{2B}a\\x{3D}b\\x{5C}c@b\\x{FC}"
+	    "cher.example", "utf-8-addr-xtext: RFC 6533 3 forms");
+	buf_reset(&b);
+	tap_is_int(smtp_dsn_utf8_xtext(&b, "\xe2\x82\xac\xf0\x9f\x93\xa7 "
+	    "\xc4\x80@x"), 0, "utf-8-addr-xtext: 3- and 4-byte forms");
+	tap_is_str(buf_str(&b), "\\x{20AC}\\x{1F4E7}\\x{20}\\x{100}@x",
+	    "utf-8-addr-xtext: no leading zero, upper case, space encoded");
+	buf_reset(&b);
+	tap_is_int(smtp_dsn_utf8_xtext(&b, "plain@example.org"), 0,
+	    "utf-8-addr-xtext: ASCII");
+	tap_is_str(buf_str(&b), "plain@example.org",
+	    "utf-8-addr-xtext: ASCII unchanged");
+	buf_reset(&b);
+	tap_is_int(smtp_dsn_utf8_xtext(&b, "a\xc0\xaf" "b"), -1,
+	    "utf-8-addr-xtext: overlong refused");
+	tap_is_int(smtp_dsn_utf8_xtext(&b, "a\xed\xa0\x80"), -1,
+	    "utf-8-addr-xtext: surrogate refused");
+	tap_is_int(smtp_dsn_utf8_xtext(&b, "a\xc3"), -1,
+	    "utf-8-addr-xtext: cut sequence refused");
+	tap_is_int((long long)b.len, 0, "utf-8-addr-xtext: nothing appended "
+	    "on failure");
+	buf_free(&b);
+	buf_init(&b, 8);
+	tap_is_int(smtp_dsn_utf8_xtext(&b, "\xc3\xb6\xc3\xb6"), -1,
+	    "utf-8-addr-xtext: cap honoured");
+	tap_is_int((long long)b.len, 0, "utf-8-addr-xtext: cap, nothing "
+	    "appended");
+	buf_free(&b);
+}
+
 int
 main(void)
 {
 	test_notify();
 	test_ret_envid();
 	test_xtext();
+	test_utf8_xtext();
 	return tap_done();
 }

@@ -3,7 +3,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
+#include "deliver/input.h"
 #include "mail/header.h"
 #include "tap.h"
 
@@ -666,6 +669,315 @@ test_compose(void)
 	test_compose_errors();
 }
 
+/* ---- hostile input ---------------------------------------------------- */
+
+static double
+since(clock_t t0)
+{
+	return (double)(clock() - t0) / CLOCKS_PER_SEC;
+}
+
+/* A malloc'd text: head, n times unit, tail; its length in *len. */
+static char *
+build(const char *head, const char *unit, size_t n, const char *tail,
+    size_t *len)
+{
+	size_t hl = strlen(head), ul = strlen(unit), tl = strlen(tail), i;
+	char *s = malloc(hl + ul * n + tl + 1), *o;
+
+	if (s == NULL)
+		abort();
+	memcpy(s, head, hl);
+	for (i = 0, o = s + hl; i < n; i++, o += ul)
+		memcpy(o, unit, ul);
+	memcpy(o, tail, tl + 1);
+	*len = hl + ul * n + tl;
+	return s;
+}
+
+static void
+test_hostile_scan(void)
+{
+	struct mail_header_field f;
+	struct mail_address_list l;
+	struct err e;
+	size_t pos, len, n;
+	char *h;
+	clock_t t0;
+
+	/* A 64 KiB field: one line, then the same folded every 64 bytes. */
+	h = build("X-Long: ", "y", 65536, "\r\nTo: a@x\r\n", &len);
+	pos = 0;
+	tap_is_int(mail_header_next(h, len, &pos, &f), 1, "64 KiB line: field");
+	tap_is_int((long long)f.value_len, 65537, "64 KiB line: whole value");
+	tap_is_int(mail_header_next(h, len, &pos, &f), 1, "... then the next");
+	tap_ok(mail_header_is(&f, "To"), "... which is To");
+	free(h);
+	h = build("Subject: x", "\r\n yyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy"
+	    "yyyyyyyyyyyyyyyyyyyyy", 1024, "\r\n", &len);
+	pos = 0;
+	tap_is_int(mail_header_next(h, len, &pos, &f), 1,
+	    "1024 continuation lines: one field");
+	tap_is_int((long long)f.raw_len, (long long)len, "... all of it");
+	free(h);
+
+	/* Only continuation lines: no field, no recipient. */
+	h = build("", " To: a@x\r\n\tCc: b@x\r\n", 1000, "", &len);
+	pos = 0;
+	tap_is_int(mail_header_next(h, len, &pos, &f), 0,
+	    "only continuation lines: no field");
+	tap_is_str(rcpts(h, len), "", "only continuation lines: no recipient");
+	free(h);
+
+	/* A To of 64 KiB (4000 addresses) and one of 1 MiB. */
+	h = malloc(2 << 20);
+	if (h == NULL)
+		abort();
+	len = (size_t)snprintf(h, 8, "To: ");
+	for (n = 0; n < 4000; n++)
+		len += (size_t)snprintf(h + len, 64, "u%04zu@x.test, ", n);
+	memcpy(h + len, "\r\n", 3);
+	len += 2;
+	mail_address_list_init(&l);
+	tap_is_int(mail_header_recipients(h, len, &l, &e), ERR_OK,
+	    "64 KiB To line");
+	tap_is_int((long long)l.n, 4000, "... 4000 recipients");
+	mail_address_list_free(&l);
+	len = (size_t)snprintf(h, 8, "To: ");
+	for (n = 0; n < MAIL_ADDRESS_MAX; n++)
+		len += (size_t)snprintf(h + len, 64, "%zx@x,", n);
+	len += (size_t)snprintf(h + len, 64, "\r\nCc: one@more\r\n");
+	mail_address_list_init(&l);
+	t0 = clock();
+	tap_is_int(mail_header_recipients(h, len, &l, &e), ERR_DATA,
+	    "100000 in To and one more in Cc: refused");
+	tap_ok(since(t0) < 1.5, "... in linear time (%.3fs)", since(t0));
+	tap_is_str(e.msg, "Cc: invalid address list: too many addresses near "
+	    "'one@more'", "... naming the field");
+	tap_is_int((long long)l.n, MAIL_ADDRESS_MAX,
+	    "... l keeps the fields before the bad one");
+	mail_address_list_free(&l);
+	free(h);
+
+	/* Unterminated constructs in a field: refused, field named. */
+	tap_is_str(rcpts(S("To: \"john doe@x\r\n")),
+	    "ERR:To: invalid address list: unterminated quoted string near "
+	    "'\"john doe@x'", "unterminated quote in To");
+	tap_is_str(rcpts(S("Cc: a@x (comment\r\n")),
+	    "ERR:Cc: invalid address list: unterminated comment near "
+	    "'(comment'", "unterminated comment in Cc");
+	tap_is_str(rcpts(S("Bcc: a@[1.2.3.4\r\n")),
+	    "ERR:Bcc: invalid address list: unterminated domain literal near "
+	    "'[1.2.3.4'", "unterminated literal in Bcc");
+	tap_is_str(rcpts(S("To: a@x\r\n(\r\n")), "a@x",
+	    "a line that is not a field is no continuation");
+	tap_is_str(rcpts(S("To: a\0@x\r\n")), "ERR:To: invalid address list: "
+	    "control character near '\\x00@x'", "NUL in To");
+	tap_is_str(rcpts(S("To: \xff\xfe@x, J\xc3\xb6rg \xff <j@x>\r\n")),
+	    "\xff\xfe@x | j@x", "invalid UTF-8 kept as it is");
+}
+
+/* Many fields, long fields: copied byte for byte, in linear time. */
+static void
+test_hostile_compose(void)
+{
+	struct mail_header_compose c;
+	struct buf b;
+	struct err e;
+	char *h, *name;
+	size_t len, n;
+	clock_t t0;
+	enum err_kind rc;
+
+	h = build("Date: x\r\nMessage-ID: <1@x>\r\nFrom: a@x\r\n",
+	    "X-F: 1\r\nBcc: b@x\r\n", 50000, "", &len);
+	compose_init(&c);
+	buf_init(&b, DELIVER_INPUT_HEADER_MAX);
+	t0 = clock();
+	rc = mail_header_compose(h, len, &c, &b, &e);
+	tap_is_int(rc, ERR_OK, "100000 fields");
+	tap_ok(since(t0) < 1.0, "... in linear time (%.3fs)", since(t0));
+	tap_is_int((long long)b.len, (long long)(len - 50000 * 10),
+	    "... 50000 Bcc removed, the rest kept");
+	buf_free(&b);
+	free(h);
+
+	/* 1 MiB exactly: nothing to add fits; one more field does not. */
+	n = DELIVER_INPUT_HEADER_MAX - 46;
+	h = build("Date: x\r\nMessage-ID: <1@x>\r\nFrom: a@x\r\nX-L: ", "z", n,
+	    "\r\n", &len);
+	tap_is_int((long long)len, DELIVER_INPUT_HEADER_MAX,
+	    "a section of exactly 1 MiB");
+	buf_init(&b, DELIVER_INPUT_HEADER_MAX);
+	tap_is_int(mail_header_compose(h, len, &c, &b, &e), ERR_OK,
+	    "1 MiB with nothing to add: composed");
+	tap_ok(b.len == len && memcmp(b.data, h, len) == 0,
+	    "... byte for byte");
+	buf_free(&b);
+	memcpy(h, "Xate", 4);
+	buf_init(&b, DELIVER_INPUT_HEADER_MAX);
+	tap_is_int(mail_header_compose(h, len, &c, &b, &e), ERR_DATA,
+	    "1 MiB that needs a Date: too long");
+	tap_is_str(e.msg, "header section too long", "... says so");
+	buf_free(&b);
+	free(h);
+
+	/* Qualifying 5000 bare names in one 64 KiB field. */
+	h = build("To: ", "root,\r\n\ttoor, ", 5000, "x\r\n", &len);
+	compose_init(&c);
+	c.qualify = "d.example";
+	buf_init(&b, 4u << 20);
+	tap_is_int(mail_header_compose(h, len, &c, &b, &e), ERR_OK,
+	    "qualify 10001 bare names");
+	n = 0;
+	for (name = strstr(b.data, "@d.example"); name != NULL;
+	    name = strstr(name + 1, "@d.example"))
+		n++;
+	tap_is_int((long long)n, 10001, "... each got @d.example");
+	buf_free(&b);
+	free(h);
+
+	/* A generated From whose name cannot be folded under 998. */
+	name = build("", "n", 2000, "", &len);
+	compose_init(&c);
+	c.full_name = name;
+	tap_is_str(compose("", &c), "ERR:a generated header line is longer "
+	    "than 998 bytes", "-F of 2000 bytes without a blank: refused");
+	free(name);
+	name = build("", "word ", 400, "end", &len);
+	c.full_name = name;
+	buf_init(&b, 1 << 16);
+	tap_is_int(mail_header_compose(S(""), &c, &b, &e), ERR_OK,
+	    "-F of 400 words: folded");
+	h = b.data;
+	for (n = 0; h != NULL && *h != '\0'; n++) {
+		char *eol = strstr(h, "\r\n");
+
+		if (eol == NULL || eol - h > MAIL_HEADER_FOLD_AT)
+			break;
+		h = eol + 2;
+	}
+	tap_ok(h != NULL && *h == '\0', "... every line within 78 octets");
+	buf_free(&b);
+	free(name);
+	name = build("", "\xc3\xa9", 2000, "", &len);
+	c.full_name = name;
+	buf_init(&b, 1 << 16);
+	tap_is_int(mail_header_compose(S(""), &c, &b, &e), ERR_OK,
+	    "-F of 2000 UTF-8 characters: encoded-words, folded");
+	h = strstr(b.data, "From: ");
+	tap_ok(h != NULL && strstr(h, "?= =?") == NULL &&
+	    strstr(h, "?=\r\n =?utf-8?q?") != NULL,
+	    "... one encoded-word a line");
+	buf_free(&b);
+	free(name);
+}
+
+/* deliver/input: the header section's cap, as postie reads stdin. */
+static enum err_kind
+read_input(const char *p, size_t n, bool dot_ends, struct deliver_input *in,
+    struct err *e)
+{
+	FILE *fp = tmpfile();
+	enum err_kind rc;
+
+	if (fp == NULL || fwrite(p, 1, n, fp) != n || fflush(fp) != 0 ||
+	    fseek(fp, 0, SEEK_SET) != 0)
+		abort();
+	deliver_input_init(in);
+	rc = deliver_input_read(in, fileno(fp), dot_ends, NULL, e);
+	fclose(fp);
+	return rc;
+}
+
+/*
+ * A header section of total bytes: fields of 17 bytes ("X-Field: 123456"
+ * CRLF) and a last one ("X: " + digits + CRLF) to make up the rest, then
+ * the empty line and a body.  eol: "\r\n" or "\n" (then sizes count the
+ * CRLF the input is normalised to).
+ */
+static char *
+section(size_t total, const char *eol, size_t *len)
+{
+	size_t nf = (total - 5) / 17, rest = total - nf * 17, i, o = 0;
+	char *s = malloc(total + 64);
+
+	if (s == NULL || rest < 5)
+		abort();
+	for (i = 0; i < nf; i++)
+		o += (size_t)sprintf(s + o, "X-Field: 123456%s", eol);
+	memcpy(s + o, "X: ", 3);
+	o += 3;
+	memset(s + o, '9', rest - 5);
+	o += rest - 5;
+	o += (size_t)sprintf(s + o, "%s%sbody%s", eol, eol, eol);
+	*len = o;
+	return s;
+}
+
+static void
+test_input_cap(void)
+{
+	struct deliver_input in;
+	struct err e;
+	char *h;
+	size_t len;
+
+	h = section(DELIVER_INPUT_HEADER_MAX, "\r\n", &len);
+	tap_is_int(read_input(h, len, true, &in, &e), ERR_OK,
+	    "input: a header section of exactly 1 MiB");
+	tap_is_int((long long)in.header.len, DELIVER_INPUT_HEADER_MAX,
+	    "... kept whole");
+	tap_is_int((long long)in.body_size, 6, "... and the body");
+	deliver_input_free(&in);
+	free(h);
+	h = section(DELIVER_INPUT_HEADER_MAX + 1, "\r\n", &len);
+	tap_is_int(read_input(h, len, true, &in, &e), ERR_DATA,
+	    "input: one byte over 1 MiB");
+	tap_is_str(e.msg, "the header section is larger than 1048576 bytes",
+	    "... says so");
+	deliver_input_free(&in);
+	free(h);
+
+	/* LF line ends count as the CRLF they become. */
+	h = section(DELIVER_INPUT_HEADER_MAX + 1, "\n", &len);
+	tap_ok(len < DELIVER_INPUT_HEADER_MAX, "LF lines: under 1 MiB as read");
+	tap_is_int(read_input(h, len, true, &in, &e), ERR_DATA,
+	    "input: ... one byte over as CRLF: refused");
+	deliver_input_free(&in);
+	free(h);
+
+	/* One line of 1 MiB with its CRLF, and one byte longer. */
+	h = build("X-F: ", "a", DELIVER_INPUT_HEADER_MAX - 7, "\r\n\r\nb\r\n",
+	    &len);
+	tap_is_int(read_input(h, len, true, &in, &e), ERR_OK,
+	    "input: one header line of exactly 1 MiB");
+	tap_is_int((long long)in.header.len, DELIVER_INPUT_HEADER_MAX,
+	    "... kept whole");
+	deliver_input_free(&in);
+	free(h);
+	h = build("X-F: ", "a", DELIVER_INPUT_HEADER_MAX - 6, "\r\n\r\nb\r\n",
+	    &len);
+	tap_is_int(read_input(h, len, true, &in, &e), ERR_DATA,
+	    "input: one header line one byte over 1 MiB");
+	deliver_input_free(&in);
+	free(h);
+
+	/* NUL removed, 8-bit kept, only continuation lines are body. */
+	tap_is_int(read_input(S("Sub\0ject: \xff\0x\r\n\r\nb\0ody\r\n"), true,
+	    &in, &e), ERR_OK, "input: NUL and 8-bit in the header");
+	tap_is_mem(in.header.data, in.header.len, S("Subject: \xffx\r\n"),
+	    "... NUL removed, 8-bit kept");
+	tap_ok(in.eightbit, "... 8-bit noted");
+	tap_is_int((long long)in.body_size, 6, "... NUL removed in the body");
+	deliver_input_free(&in);
+	tap_is_int(read_input(S(" To: a@x\n\tCc: b@x\n\nbody\n"), true, &in,
+	    &e), ERR_OK, "input: only continuation lines");
+	tap_is_int((long long)in.header.len, 0, "... no header section");
+	tap_is_int((long long)in.body_size, 28, "... all body, normalised");
+	deliver_input_free(&in);
+}
+
 int
 main(void)
 {
@@ -682,5 +994,8 @@ main(void)
 	test_fold();
 	test_qualify();
 	test_compose();
+	test_hostile_scan();
+	test_hostile_compose();
+	test_input_cap();
 	return tap_done();
 }
