@@ -10,6 +10,7 @@
 #include "deliver/submit.h"
 #include "dns/resolve.h"
 #include "io/net.h"
+#include "mail/address.h"
 #include "mail/idn.h"
 #include "mail/mime.h"
 #include "smtp/dsn.h"
@@ -371,7 +372,11 @@ mail_params(struct run *r)
 	}
 	if (!(caps->flags & SMTP_CAP_8BITMIME))
 		return true;
-	if (bt != NULL && strcasecmp(bt, "7BIT") == 0)
+	/* -B 7BIT on 8-bit data would be a false declaration (RFC 6152). */
+	if (bt != NULL && strcasecmp(bt, "7BIT") == 0 && r->req->msg->eightbit)
+		log_msg(r->req->log, LOG_INFO, "--- -B 7BIT, but the message "
+		    "has 8-bit bytes: sent as BODY=8BITMIME");
+	if (bt != NULL && strcasecmp(bt, "7BIT") == 0 && !r->req->msg->eightbit)
 		(void)buf_append_str(&r->params, " BODY=7BIT");
 	else if (r->req->msg->eightbit ||
 	    (bt != NULL && strcasecmp(bt, "8BITMIME") == 0))
@@ -416,27 +421,36 @@ wants_smtputf8(const struct deliver_submit_req *req)
 }
 
 /*
- * The wire form of addr into out: UTF-8 with SMTPUTF8, else A-labels.
- * ERR_DATA with *esc: 5.6.7 for a non-ASCII local part without
- * SMTPUTF8, else bad_syntax (an address the caller did not check).
+ * The wire form of addr into out: UTF-8 with SMTPUTF8, else A-labels;
+ * a local part that is no Dot-string quoted (RFC 5321 4.1.2).  ERR_DATA
+ * with *esc: 5.6.7 for a non-ASCII local part without SMTPUTF8, else
+ * bad_syntax (an address the caller did not check).
  */
 static enum err_kind
 wire_address(const struct run *r, const char *addr, const char *bad_syntax,
     char *out, size_t outlen, const char **esc, struct err *e)
 {
 	enum mail_idn_class cls;
+	char form[MAIL_IDN_LEN_MAX + 1];
+	enum err_kind rc;
 
 	*esc = bad_syntax;
-	if (r->env.utf8)
-		return mail_idn_to_utf8(addr, out, outlen, e);
-	if (mail_idn_check(addr, &cls, e) != ERR_OK)
-		return ERR_DATA;
-	if (cls == MAIL_IDN_LOCAL) {
-		*esc = "5.6.7";
-		return err_set(e, ERR_DATA, "non-ASCII local part needs "
-		    "SMTPUTF8, which %s does not offer", r->req->host);
+	if (r->env.utf8) {
+		rc = mail_idn_to_utf8(addr, form, sizeof(form), e);
+	} else {
+		if (mail_idn_check(addr, &cls, e) != ERR_OK)
+			return ERR_DATA;
+		if (cls == MAIL_IDN_LOCAL) {
+			*esc = "5.6.7";
+			return err_set(e, ERR_DATA, "non-ASCII local part "
+			    "needs SMTPUTF8, which %s does not offer",
+			    r->req->host);
+		}
+		rc = mail_idn_to_ascii(addr, form, sizeof(form), e);
 	}
-	return mail_idn_to_ascii(addr, out, outlen, e);
+	if (rc != ERR_OK)
+		return rc;
+	return mail_address_smtp_form(form, out, outlen, e);
 }
 
 /* A recipient refused before the transaction: permanent, for itself. */

@@ -763,3 +763,63 @@ mail_address_parse_list(const char *text, size_t len,
 		list_truncate(l, n0);
 	return rc;
 }
+
+/* ---- the RFC 5321 form ------------------------------------------------ */
+
+/* RFC 5321 4.1.2 atext (RFC 5322 3.2.3), and UTF-8 (RFC 6531 3.3). */
+static int
+smtp_atext(unsigned char c)
+{
+	return c >= 0x80 || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9') ||
+	    (c != '\0' && strchr("!#$%&'*+-/=?^_`{|}~", c) != NULL);
+}
+
+/* Whether local[0..n) is a Dot-string: atoms joined by single dots. */
+static int
+dot_string(const char *local, size_t n)
+{
+	size_t i;
+
+	if (n == 0 || local[0] == '.' || local[n - 1] == '.')
+		return 0;
+	for (i = 0; i < n; i++) {
+		if (local[i] == '.') {
+			if (local[i + 1] == '.')
+				return 0;
+		} else if (!smtp_atext((unsigned char)local[i])) {
+			return 0;
+		}
+	}
+	return 1;
+}
+
+enum err_kind
+mail_address_smtp_form(const char *addr, char *out, size_t outlen,
+    struct err *e)
+{
+	const char *at = strrchr(addr, '@');
+	size_t n = at != NULL ? (size_t)(at - addr) : strlen(addr), i, k = 0;
+
+	/* The null path ("") and quoted local parts stay as they are. */
+	if (addr[0] == '\0' || addr[0] == '"' || dot_string(addr, n)) {
+		if (strlcpy(out, addr, outlen) >= outlen)
+			return err_set(e, ERR_DATA, "address too long");
+		return ERR_OK;
+	}
+	if (outlen < 3)
+		return err_set(e, ERR_DATA, "address too long");
+	out[k++] = '"';
+	for (i = 0; i < n; i++) {
+		if (k + 4 >= outlen)
+			return err_set(e, ERR_DATA, "address too long");
+		if (addr[i] == '"' || addr[i] == '\\')
+			out[k++] = '\\';
+		out[k++] = addr[i];
+	}
+	out[k++] = '"';
+	out[k] = '\0';
+	if (at != NULL && strlcat(out, at, outlen) >= outlen)
+		return err_set(e, ERR_DATA, "address too long");
+	return ERR_OK;
+}

@@ -72,4 +72,14 @@ enum err_kind mail_address_list_add(struct mail_address_list *l,
 enum err_kind mail_address_parse_list(const char *text, size_t len,
     struct mail_address_list *l, struct err *e);
 
+/*
+ * The RFC 5321 (4.1.2) form of addr's local part, into out: a Dot-string
+ * or a Quoted-string stays as it is; any other local part ("john.",
+ * "john..doe", ".john", which RFC 5322's obsolete syntax allows) is
+ * quoted, '"' and '\' escaped, as Postfix sends it.  Bytes >= 0x80 count
+ * as atext (RFC 6531).  ERR_OK, or ERR_DATA when out is too small.
+ */
+enum err_kind mail_address_smtp_form(const char *addr, char *out,
+    size_t outlen, struct err *e);
+
 #endif

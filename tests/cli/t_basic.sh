@@ -93,6 +93,9 @@ run_postie -B 7BIT b@server.example
 contains "$(env_of 15)" '^mail sender@client.example SIZE=[0-9]+ BODY=7BIT$' "-B 7BIT: BODY=7BIT"
 run_postie -B8BITMIME b@server.example
 contains "$(env_of 16)" 'BODY=8BITMIME$' "-B8BITMIME: BODY=8BITMIME"
+printf 'Subject: x\n\ncaf\303\251\n' >"$T/in"
+run_postie -B 7BIT b@server.example
+contains "$(env_of 17)" 'BODY=8BITMIME$' "-B 7BIT on 8-bit data: BODY=8BITMIME, not a false 7BIT"
 
 # 9. Round trips: greeting aside, EHLO; MAIL+RCPT+DATA; dot+QUIT.
 wait_session 1

@@ -528,6 +528,41 @@ test_many(void)
 	free(s);
 }
 
+/* RFC 5321 4.1.2: what goes in MAIL FROM and RCPT TO. */
+static void
+test_smtp_form(void)
+{
+	static const struct {
+		const char *in, *want;
+	} cases[] = {
+		{ "john@x.example", "john@x.example" },
+		{ "john.q.public@x.example", "john.q.public@x.example" },
+		{ "john.@x.example", "\"john.\"@x.example" },
+		{ "john..doe@x.example", "\"john..doe\"@x.example" },
+		{ ".john@x.example", "\".john\"@x.example" },
+		{ "\"john doe\"@x.example", "\"john doe\"@x.example" },
+		{ "\"a@b\"@x.example", "\"a@b\"@x.example" },
+		{ "a.\\b@x.example", "\"a.\\\\b\"@x.example" },
+		{ "j\303\266rg@x.example", "j\303\266rg@x.example" },
+		{ "root", "root" },
+		{ "root.", "\"root.\"" },
+		{ "!#$%&'*+-/=?^_`{|}~@x", "!#$%&'*+-/=?^_`{|}~@x" },
+	};
+	char out[64], small[8];
+	struct err e;
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		tap_is_int(mail_address_smtp_form(cases[i].in, out, sizeof(out),
+		    &e), ERR_OK, "smtp form: ok");
+		tap_is_str(out, cases[i].want, cases[i].in);
+	}
+	tap_is_int(mail_address_smtp_form("john.@x.example", small,
+	    sizeof(small), &e), ERR_DATA, "smtp form: too small is an error");
+	tap_is_int(mail_address_smtp_form("ab@x", small, 5, &e), ERR_OK,
+	    "smtp form: exactly fits");
+}
+
 int
 main(void)
 {
@@ -542,5 +577,6 @@ main(void)
 	test_nul();
 	test_invalid_utf8();
 	test_many();
+	test_smtp_form();
 	return tap_done();
 }
