@@ -574,7 +574,7 @@ analyze(struct mail_mime *m)
 static void
 emit_field(struct mail_mime *m, struct buf *out, const char *f, size_t n)
 {
-	size_t colon, nl;
+	size_t colon, nl, start;
 	const char *v;
 	struct err e;
 
@@ -583,13 +583,15 @@ emit_field(struct mail_mime *m, struct buf *out, const char *f, size_t n)
 		put_clean(m, out, f, n);
 		return;
 	}
+	start = out->len;
 	put(m, out, f, colon + 1);
 	if (m->fail != ERR_OK)
 		return;
 	v = f + colon + 1;
 	if (mail_rfc2047_value(out, &m->run, v, n - colon - 1,
 	    mail_rfc2047_class_of(f, nl), charset_for(m, v, n - colon - 1),
-	    colon + 1, &e) != ERR_OK)
+	    colon + 1, &e) != ERR_OK ||
+	    mail_rfc2047_refold(out, start, &m->run, &e) != ERR_OK)
 		m->fail = e.kind;
 }
 

@@ -352,3 +352,61 @@ mail_rfc2047_value(struct buf *out, struct buf *scratch, const char *v,
 	}
 	return ERR_OK;
 }
+
+/* One line (without CRLF) to scratch, folded as mail_rfc2047_refold()
+ * says; -1 when scratch is full. */
+static int
+refold_line(struct buf *scratch, const char *p, size_t n)
+{
+	size_t i, brk;
+
+	while (n > MAIL_RFC2047_LINE_MAX &&
+	    memmem(p, n, "=?", 2) != NULL) {
+		/* The last blank at or before the limit, not the first byte
+		 * (a continuation line's own blank)... */
+		brk = 0;
+		for (i = 1; i <= MAIL_RFC2047_LINE_MAX && i < n; i++)
+			if (p[i] == ' ' || p[i] == '\t')
+				brk = i;
+		/* ...or else the first one after it. */
+		for (i = MAIL_RFC2047_LINE_MAX + 1; brk == 0 && i < n; i++)
+			if (p[i] == ' ' || p[i] == '\t')
+				brk = i;
+		if (brk == 0)
+			break;
+		if (buf_append(scratch, p, brk) == -1 ||
+		    buf_append(scratch, "\r\n", 2) == -1)
+			return -1;
+		p += brk;
+		n -= brk;
+	}
+	return buf_append(scratch, p, n);
+}
+
+enum err_kind
+mail_rfc2047_refold(struct buf *out, size_t start, struct buf *scratch,
+    struct err *e)
+{
+	const char *p, *end, *eol;
+	size_t len;
+
+	if (start >= out->len)
+		return ERR_OK;
+	buf_reset(scratch);
+	p = out->data + start;
+	end = out->data + out->len;
+	while (p < end) {
+		eol = memmem(p, (size_t)(end - p), "\r\n", 2);
+		len = eol != NULL ? (size_t)(eol - p) : (size_t)(end - p);
+		if (refold_line(scratch, p, len) == -1 ||
+		    (eol != NULL && buf_append(scratch, "\r\n", 2) == -1))
+			return err_set(e, ERR_DATA, "header field too long");
+		p += len + (eol != NULL ? 2 : 0);
+	}
+	if (scratch->len == out->len - start)
+		return ERR_OK;		/* nothing was folded */
+	out->len = start;
+	if (buf_append(out, scratch->data, scratch->len) == -1)
+		return err_set(e, ERR_DATA, "header field too long");
+	return ERR_OK;
+}

@@ -66,4 +66,16 @@ enum err_kind mail_rfc2047_value(struct buf *out, struct buf *scratch,
     const char *v, size_t n, enum mail_rfc2047_class cls,
     const char *charset, size_t col, struct err *e);
 
+/*
+ * RFC 2047 2: a line that holds an encoded-word is at most
+ * MAIL_RFC2047_LINE_MAX characters.  Refold out[start..) (one whole
+ * field, CRLF line ends): each line over the limit that holds "=?" is
+ * broken before a blank (RFC 5322 2.2.3 folding, which unfolding undoes)
+ * as late as the limit allows, or at the first blank past it when there
+ * is none before.  scratch is reset and used; ERR_DATA when a buf's cap
+ * is hit.
+ */
+enum err_kind mail_rfc2047_refold(struct buf *out, size_t start,
+    struct buf *scratch, struct err *e);
+
 #endif

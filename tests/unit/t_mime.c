@@ -503,9 +503,9 @@ test_header_words(void)
 	is_conv(NULL, S(
 	    "Content-Disposition: attachment; filename=\"r\xc3\xa9sum\xc3\xa9"
 	    ".pdf\"\r\n\r\n"),
-	    S("Content-Disposition: attachment; "
+	    S("Content-Disposition: attachment;\r\n "
 	    "filename=\"=?utf-8?q?r=C3=A9sum=C3=A9=2Epdf?=\"\r\n\r\n"),
-	    "parameter: encoded-word kept in quotes");
+	    "parameter: encoded-word kept in quotes, folded to 76 (RFC 2047 2)");
 	is_conv(NULL, S("X-Bad: caf\xe9\r\nX-Name\xe9: v\r\n"),
 	    S("X-Bad: =?unknown-8bit?q?caf=E9?=\r\nX-Name?: v\r\n"),
 	    "not UTF-8: unknown-8bit; 8-bit name becomes '?'");

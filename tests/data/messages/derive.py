@@ -410,7 +410,9 @@ out = crlf(
     "From: =?utf-8?q?Jos=C3=A9_N=C3=BA=C3=B1ez?= <jose@client.example>\n"
     "Message-ID: <utf8-headers-7bit@client.example>\n"
     "To: =?utf-8?q?Zo=C3=AB_=C3=86r=C3=B8sk=C3=B8bing?= <zoe@server.example>\n"
-    "Cc: =?utf-8?q?=E5=B1=B1=E7=94=B0=E5=A4=AA=E9=83=8E?= <yamada@server.example>,\n"
+    # 77 characters: folded before the blank (RFC 2047 2: at most 76).
+    "Cc: =?utf-8?q?=E5=B1=B1=E7=94=B0=E5=A4=AA=E9=83=8E?=\n"
+    " <yamada@server.example>,\n"
     " =?utf-8?q?N=C3=BA=C3=B1ez=2C_Jos=C3=A9?= <jn@server.example>\n"
     "Subject: =?utf-8?q?Gr=C3=BC=C3=9Fe?= aus =?utf-8?q?K=C3=B6ln?=\n"
     "\n"
