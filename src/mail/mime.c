@@ -6,6 +6,7 @@
 
 #include "mail/mime.h"
 #include "mail/rfc2047.h"
+#include "mail/text_int.h"
 
 #define MIME_CHUNK 4096		/* body bytes handled before their line ends */
 #define MIME_TEXT_LINE 998	/* RFC 5322 2.1.1, RFC 2045 2.7 */
@@ -90,60 +91,6 @@ struct mail_mime {
 	enum err_kind fail;	/* sticky: appending to out failed */
 };
 
-static unsigned char
-lower(unsigned char c)
-{
-	return c >= 'A' && c <= 'Z' ? (unsigned char)(c - 'A' + 'a') : c;
-}
-
-static bool
-same_ci(const char *a, size_t an, const char *b)
-{
-	size_t i;
-
-	if (an != strlen(b))
-		return false;
-	for (i = 0; i < an; i++)
-		if (lower((unsigned char)a[i]) != lower((unsigned char)b[i]))
-			return false;
-	return true;
-}
-
-static bool
-is_blank(unsigned char c)
-{
-	return c == ' ' || c == '\t';
-}
-
-static bool
-in_set(unsigned char c, const char *set)
-{
-	return c != '\0' && strchr(set, c) != NULL;
-}
-
-static bool
-has_8bit(const char *p, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if ((unsigned char)p[i] >= 0x80)
-			return true;
-	return false;
-}
-
-/* The length of the UTF-8 sequence a lead byte starts (1 if not one). */
-static size_t
-utf8_len(unsigned char c)
-{
-	if (c >= 0xc2 && c <= 0xdf)
-		return 2;
-	if (c >= 0xe0 && c <= 0xef)
-		return 3;
-	if (c >= 0xf0 && c <= 0xf4)
-		return 4;
-	return 1;
-}
 
 /* RFC 3629 4: well-formed UTF-8 (no overlongs, surrogates, > U+10FFFF). */
 static bool

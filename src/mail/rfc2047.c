@@ -3,65 +3,12 @@
 #include <string.h>
 
 #include "mail/rfc2047.h"
+#include "mail/text_int.h"
 
 #define EW_OVERHEAD 7		/* "=?" "?q?" "?=" around charset and text */
 #define EW_PAYLOAD_MIN 12	/* one 4-byte UTF-8 character, Q-encoded */
 #define EW_CHAR_MAX 4		/* bytes of one UTF-8 character */
 
-static unsigned char
-lower(unsigned char c)
-{
-	return c >= 'A' && c <= 'Z' ? (unsigned char)(c - 'A' + 'a') : c;
-}
-
-static bool
-same_ci(const char *a, size_t an, const char *b)
-{
-	size_t i;
-
-	if (an != strlen(b))
-		return false;
-	for (i = 0; i < an; i++)
-		if (lower((unsigned char)a[i]) != lower((unsigned char)b[i]))
-			return false;
-	return true;
-}
-
-static bool
-is_blank(unsigned char c)
-{
-	return c == ' ' || c == '\t';
-}
-
-static bool
-in_set(unsigned char c, const char *set)
-{
-	return c != '\0' && strchr(set, c) != NULL;
-}
-
-static bool
-has_8bit(const char *p, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if ((unsigned char)p[i] >= 0x80)
-			return true;
-	return false;
-}
-
-/* The length of the UTF-8 sequence a lead byte starts (1 if not one). */
-static size_t
-utf8_len(unsigned char c)
-{
-	if (c >= 0xc2 && c <= 0xdf)
-		return 2;
-	if (c >= 0xe0 && c <= 0xef)
-		return 3;
-	if (c >= 0xf0 && c <= 0xf4)
-		return 4;
-	return 1;
-}
 
 static enum err_kind
 put(struct buf *out, const void *p, size_t n, struct err *e)
