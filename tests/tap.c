@@ -2,7 +2,9 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "tap.h"
 
@@ -123,4 +125,27 @@ tap_done(void)
 	if (tap_failed)
 		printf("# %d of %d failed\n", tap_failed, tap_n);
 	return tap_failed ? 1 : 0;
+}
+
+char *
+tap_repeat(const char *head, const char *unit, size_t n, const char *tail,
+    size_t *len)
+{
+	size_t hl = strlen(head), ul = strlen(unit), tl = strlen(tail), i;
+	char *s = malloc(hl + ul * n + tl + 1), *o;
+
+	if (s == NULL)
+		abort();
+	memcpy(s, head, hl);
+	for (i = 0, o = s + hl; i < n; i++, o += ul)
+		memcpy(o, unit, ul);
+	memcpy(o, tail, tl + 1);
+	*len = hl + ul * n + tl;
+	return s;
+}
+
+double
+tap_seconds_since(clock_t t0)
+{
+	return (double)(clock() - t0) / CLOCKS_PER_SEC;
 }

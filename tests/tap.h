@@ -10,6 +10,7 @@
 #define POSTIE_TESTS_TAP_H
 
 #include <stddef.h>
+#include <time.h>
 
 int tap_ok(int cond, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int tap_is_int(long long got, long long want, const char *name);
@@ -21,5 +22,12 @@ void tap_diag(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void tap_skip(int n, const char *reason);
 /* Print the plan; returns the exit status (0 when every test passed). */
 int tap_done(void);
+
+/* For hostile-input tests: a malloc'd text, head then n times unit then
+ * tail, NUL-terminated; its length in *len.  Aborts when out of memory. */
+char *tap_repeat(const char *head, const char *unit, size_t n,
+    const char *tail, size_t *len);
+/* CPU seconds since t0 (a clock() reading), for linear-time checks. */
+double tap_seconds_since(clock_t t0);
 
 #endif

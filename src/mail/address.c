@@ -78,13 +78,9 @@ lower(unsigned char c)
 	return c >= 'A' && c <= 'Z' ? (unsigned char)(c - 'A' + 'a') : c;
 }
 
-/*
- * Where the domain's '@' is: the first '@' outside a quoted string (a
- * quoted local part may hold '@'; a domain literal may too, but comes
- * after it).  len when there is none (a bare local name).
- */
-static size_t
-split_at(const char *a, size_t len)
+/* A domain literal may hold '@' too, but comes after the domain's. */
+size_t
+mail_address_at(const char *a, size_t len)
 {
 	bool quoted = false;
 	size_t i;
@@ -104,7 +100,7 @@ split_at(const char *a, size_t len)
 static uint64_t
 addr_hash(const char *a, size_t len)
 {
-	size_t at = split_at(a, len), i;
+	size_t at = mail_address_at(a, len), i;
 	uint64_t h = 14695981039346656037ULL;
 
 	for (i = 0; i < len; i++) {
@@ -124,8 +120,8 @@ addr_equal(const char *a, const char *b, size_t blen)
 
 	if (alen != blen)
 		return false;
-	at = split_at(a, alen);
-	if (at != split_at(b, blen) || memcmp(a, b, at) != 0)
+	at = mail_address_at(a, alen);
+	if (at != mail_address_at(b, blen) || memcmp(a, b, at) != 0)
 		return false;
 	for (i = at; i < alen; i++)
 		if (lower((unsigned char)a[i]) != lower((unsigned char)b[i]))
@@ -265,8 +261,8 @@ fail(struct parser *p, size_t at, const char *why)
 
 /* --- the lexer (RFC 5322 3.2) ---------------------------------------------- */
 
-static bool
-is_atext(unsigned char c)
+bool
+mail_address_is_atext(unsigned char c)
 {
 	if (c >= 0x80)		/* RFC 6532 3.2: UTF-8 (or junk) kept as is */
 		return true;
@@ -410,9 +406,10 @@ lex_at(struct parser *p, struct tok *t)
 		t->kind = TOK_DLIT;
 		return scan_delimited(p, ']', "domain literal");
 	}
-	if (is_atext(c)) {
+	if (mail_address_is_atext(c)) {
 		t->kind = TOK_ATOM;
-		while (p->pos < p->len && is_atext((unsigned char)p->s[p->pos]))
+		while (p->pos < p->len &&
+		    mail_address_is_atext((unsigned char)p->s[p->pos]))
 			p->pos++;
 		return ERR_OK;
 	}
@@ -766,43 +763,29 @@ mail_address_parse_list(const char *text, size_t len,
 
 /* ---- the RFC 5321 form ------------------------------------------------ */
 
-/* RFC 5321 4.1.2 atext (RFC 5322 3.2.3), and UTF-8 (RFC 6531 3.3). */
-static int
-smtp_atext(unsigned char c)
-{
-	return c >= 0x80 || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	    (c >= '0' && c <= '9') ||
-	    (c != '\0' && strchr("!#$%&'*+-/=?^_`{|}~", c) != NULL);
-}
-
-/* Whether local[0..n) is a Dot-string: atoms joined by single dots. */
-static int
-dot_string(const char *local, size_t n)
+bool
+mail_address_dot_atom(const char *s, size_t n)
 {
 	size_t i;
 
-	if (n == 0 || local[0] == '.' || local[n - 1] == '.')
-		return 0;
+	if (n == 0 || s[0] == '.' || s[n - 1] == '.')
+		return false;
 	for (i = 0; i < n; i++) {
-		if (local[i] == '.') {
-			if (local[i + 1] == '.')
-				return 0;
-		} else if (!smtp_atext((unsigned char)local[i])) {
-			return 0;
-		}
+		if (s[i] == '.' ? i + 1 < n && s[i + 1] == '.' :
+		    !mail_address_is_atext((unsigned char)s[i]))
+			return false;
 	}
-	return 1;
+	return true;
 }
 
 enum err_kind
 mail_address_smtp_form(const char *addr, char *out, size_t outlen,
     struct err *e)
 {
-	const char *at = strrchr(addr, '@');
-	size_t n = at != NULL ? (size_t)(at - addr) : strlen(addr), i, k = 0;
+	size_t len = strlen(addr), n = mail_address_at(addr, len), i, k = 0;
 
 	/* The null path ("") and quoted local parts stay as they are. */
-	if (addr[0] == '\0' || addr[0] == '"' || dot_string(addr, n)) {
+	if (addr[0] == '\0' || addr[0] == '"' || mail_address_dot_atom(addr, n)) {
 		if (strlcpy(out, addr, outlen) >= outlen)
 			return err_set(e, ERR_DATA, "address too long");
 		return ERR_OK;
@@ -819,7 +802,7 @@ mail_address_smtp_form(const char *addr, char *out, size_t outlen,
 	}
 	out[k++] = '"';
 	out[k] = '\0';
-	if (at != NULL && strlcat(out, at, outlen) >= outlen)
+	if (strlcat(out, addr + n, outlen) >= outlen)
 		return err_set(e, ERR_DATA, "address too long");
 	return ERR_OK;
 }

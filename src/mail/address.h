@@ -35,6 +35,7 @@
 #ifndef POSTIE_MAIL_ADDRESS_H
 #define POSTIE_MAIL_ADDRESS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "util/err.h"
@@ -71,6 +72,20 @@ enum err_kind mail_address_list_add(struct mail_address_list *l,
  * bytes (refused as control characters).  On error l is left as it was. */
 enum err_kind mail_address_parse_list(const char *text, size_t len,
     struct mail_address_list *l, struct err *e);
+
+/*
+ * Where addr[0..len)'s domain starts: the index of the first '@' outside
+ * a quoted string (a quoted local part may hold '@'), or len when there
+ * is none (a bare local name).
+ */
+size_t mail_address_at(const char *addr, size_t len);
+
+/* RFC 5322 3.2.3 atext, with RFC 6532 3.2's UTF-8 (any byte >= 0x80). */
+bool mail_address_is_atext(unsigned char c);
+
+/* Whether s[0..n) is a dot-atom-text (RFC 5322 3.2.3; RFC 5321's
+ * Dot-string): atext runs joined by single dots. */
+bool mail_address_dot_atom(const char *s, size_t n);
 
 /*
  * The RFC 5321 (4.1.2) form of addr's local part, into out: a Dot-string

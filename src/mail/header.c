@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "mail/address.h"
 #include "mail/header.h"
 
 #define FIELD_NAME_SHOWN 64	/* of a field name quoted in an error */
@@ -226,30 +227,13 @@ copy_str(struct buf *out, const char *s, struct err *e)
 	return copy_out(out, s, strlen(s), e);
 }
 
-/* RFC 5322 3.2.3 atext, with RFC 6532 3.2's UTF-8 (any byte >= 0x80). */
-static bool
-is_atext(unsigned char c)
-{
-	return c >= 0x80 || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	    (c >= '0' && c <= '9') ||
-	    (c != '\0' && strchr("!#$%&'*+-/=?^_`{|}~", c) != NULL);
-}
-
 /* RFC 5322 3.2.3 dot-atom-text, at most DOMAIN_MAX bytes. */
 static bool
 dot_atom(const char *s)
 {
-	size_t i, n = strlen(s);
+	size_t n = strlen(s);
 
-	if (n == 0 || n > DOMAIN_MAX || s[0] == '.' || s[n - 1] == '.')
-		return false;
-	for (i = 0; i < n; i++) {
-		if (s[i] == '.' && s[i + 1] == '.')
-			return false;
-		if (s[i] != '.' && !is_atext((unsigned char)s[i]))
-			return false;
-	}
-	return true;
+	return n <= DOMAIN_MAX && mail_address_dot_atom(s, n);
 }
 
 /*
@@ -388,7 +372,7 @@ name_form(const char *s)
 		if (c == ' ') {
 			if (i == 0 || s[i + 1] == '\0' || s[i + 1] == ' ')
 				quote = true;
-		} else if (!is_atext(c))
+		} else if (!mail_address_is_atext(c))
 			quote = true;
 	}
 	return quote ? NAME_QUOTED : NAME_ATOMS;

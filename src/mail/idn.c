@@ -8,7 +8,9 @@
 
 #include <idn2.h>
 
+#include "mail/address.h"
 #include "mail/idn.h"
+#include "util/utf8.h"
 
 #define SHOWN_MAX 240		/* escaped address bytes in a message */
 /* RFC 5891 5 with UTS #46 (RFC 5895's spirit), not IDNA2003: ß stays. */
@@ -21,70 +23,6 @@ struct parts {
 	bool local_8bit;	/* a byte >= 0x80 before at */
 	bool domain_8bit;	/* a byte >= 0x80 after at */
 };
-
-/* --- UTF-8 (RFC 3629 4) -------------------------------------------------- */
-
-/*
- * The length of the UTF-8 sequence at p (n bytes left) with its code point
- * in *cp, or 0 when it is not valid: overlong forms (C0, C1, E0 80-9F, F0
- * 80-8F), surrogates (ED A0-BF) and code points past U+10FFFF (F4 90-,
- * F5-FF) are refused by the second-byte ranges below.
- */
-static size_t
-utf8_seq(const unsigned char *p, size_t n, uint32_t *cp)
-{
-	unsigned char c = p[0], lo = 0x80, hi = 0xbf;
-	size_t len, i;
-	uint32_t v;
-
-	if (c < 0x80) {
-		*cp = c;
-		return 1;
-	}
-	if (c >= 0xc2 && c <= 0xdf) {
-		len = 2;
-		v = c & 0x1f;
-	} else if (c >= 0xe0 && c <= 0xef) {
-		len = 3;
-		v = c & 0x0f;
-		if (c == 0xe0)
-			lo = 0xa0;
-		else if (c == 0xed)
-			hi = 0x9f;
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		len = 4;
-		v = c & 0x07;
-		if (c == 0xf0)
-			lo = 0x90;
-		else if (c == 0xf4)
-			hi = 0x8f;
-	} else
-		return 0;
-	if (n < len || p[1] < lo || p[1] > hi)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if (p[i] < 0x80 || p[i] > 0xbf)
-			return 0;
-		v = (v << 6) | (p[i] & 0x3f);
-	}
-	*cp = v;
-	return len;
-}
-
-bool
-mail_idn_utf8_valid(const char *s, size_t n)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	uint32_t cp;
-	size_t i = 0, k;
-
-	while (i < n) {
-		if ((k = utf8_seq(p + i, n - i, &cp)) == 0)
-			return false;
-		i += k;
-	}
-	return true;
-}
 
 static bool
 is_control(uint32_t cp)
@@ -109,7 +47,7 @@ shown(const char *addr, char *out, size_t outlen)
 
 	out[0] = '\0';
 	while (i < n) {
-		k = utf8_seq(p + i, n - i, &cp);
+		k = utf8_decode(p + i, n - i, &cp);
 		if (k == 0 || is_control(cp) || cp == '\\' || cp == '\'') {
 			snprintf(tmp, sizeof(tmp), "\\x%02x", p[i]);
 			k = 1;
@@ -149,24 +87,6 @@ needs_smtputf8(const char *addr, struct err *e)
 
 /* --- the address --------------------------------------------------------- */
 
-/* The first '@' outside a quoted string (mail/address.c does the same). */
-static size_t
-split_at(const char *a, size_t len)
-{
-	bool quoted = false;
-	size_t i;
-
-	for (i = 0; i < len; i++) {
-		if (quoted && a[i] == '\\' && i + 1 < len)
-			i++;
-		else if (a[i] == '"')
-			quoted = !quoted;
-		else if (!quoted && a[i] == '@')
-			return i;
-	}
-	return len;
-}
-
 /* Length, UTF-8 and controls; then where the parts are. */
 static enum err_kind
 scan(const char *addr, struct parts *pt, struct err *e)
@@ -179,14 +99,14 @@ scan(const char *addr, struct parts *pt, struct err *e)
 	if (n > MAIL_IDN_LEN_MAX)
 		return invalid(addr, "longer than 998 bytes", NULL, e);
 	while (i < n) {
-		if ((k = utf8_seq(p + i, n - i, &cp)) == 0)
+		if ((k = utf8_decode(p + i, n - i, &cp)) == 0)
 			return invalid(addr, "not valid UTF-8", NULL, e);
 		if (is_control(cp))
 			return invalid(addr, "control character", NULL, e);
 		i += k;
 	}
 	pt->len = n;
-	pt->at = split_at(addr, n);
+	pt->at = mail_address_at(addr, n);
 	for (i = 0; i < n; i++)
 		if (p[i] >= 0x80) {
 			if (i < pt->at)

@@ -87,7 +87,4 @@ enum err_kind mail_idn_to_ascii(const char *addr, char *out, size_t outlen,
 enum err_kind mail_idn_to_utf8(const char *addr, char *out, size_t outlen,
     struct err *e);
 
-/* Whether s[0..n) is valid UTF-8 (RFC 3629); NUL counts as a character. */
-bool mail_idn_utf8_valid(const char *s, size_t n);
-
 #endif

@@ -7,6 +7,7 @@
 #include "mail/mime.h"
 #include "mail/rfc2047.h"
 #include "mail/text_int.h"
+#include "util/utf8.h"
 
 #define MIME_CHUNK 4096		/* body bytes handled before their line ends */
 #define MIME_TEXT_LINE 998	/* RFC 5322 2.1.1, RFC 2045 2.7 */
@@ -90,35 +91,6 @@ struct mail_mime {
 	size_t depth;
 	enum err_kind fail;	/* sticky: appending to out failed */
 };
-
-
-/* RFC 3629 4: well-formed UTF-8 (no overlongs, surrogates, > U+10FFFF). */
-static bool
-utf8_valid(const char *s, size_t n)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	size_t i = 0, k, len;
-
-	while (i < n) {
-		if (p[i] < 0x80) {
-			i++;
-			continue;
-		}
-		len = utf8_len(p[i]);
-		if (len == 1 || n - i < len)
-			return false;
-		for (k = 1; k < len; k++)
-			if ((p[i + k] & 0xc0) != 0x80)
-				return false;
-		if ((p[i] == 0xe0 && p[i + 1] < 0xa0) ||
-		    (p[i] == 0xed && p[i + 1] > 0x9f) ||
-		    (p[i] == 0xf0 && p[i + 1] < 0x90) ||
-		    (p[i] == 0xf4 && p[i + 1] > 0x8f))
-			return false;
-		i += len;
-	}
-	return true;
-}
 
 /* The charset declared for the 8-bit text p: configured, or guessed. */
 static const char *

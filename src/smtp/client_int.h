@@ -91,7 +91,6 @@ struct txn_state {
 	bool quit_sent;			/* QUIT went out with the data's end */
 	/* BDAT (RFC 3030), used with CHUNKING and PIPELINING: */
 	bool bdat;
-	bool one_shot;			/* LAST goes out without waiting */
 	bool data_failed;		/* a chunk was refused */
 	const struct smtp_reply *temp_reply;	/* first RCPT 4xx */
 	const struct smtp_reply *final_reply;	/* for EV_TXN_DONE */

@@ -470,7 +470,10 @@ bdat_decide(struct smtp_client *c)
 		txn_close(c);	/* RSET (or QUIT) discards the chunks */
 	} else if (bdat_dead(c)) {
 		txn_close(c);
-	} else if (rcpts_known(c) || t->one_shot) {
+	} else if (rcpts_known(c) || t->t->nrcpt == 1 ||
+	    !t->t->abandon_on_temp_rcpt) {
+		/* No reply can call it off any more, or none needs to wait:
+		 * one recipient, or a caller that takes partial deliveries. */
 		send_last(c);
 	} else if (c->chunk.len > 0) {
 		(void)chunk_out(c, false);	/* only LAST waits */
@@ -480,9 +483,6 @@ bdat_decide(struct smtp_client *c)
 static void
 bdat_start(struct smtp_client *c)
 {
-	const struct smtp_client_txn *t = c->txn.t;
-
-	c->txn.one_shot = t->nrcpt == 1 || !t->abandon_on_temp_rcpt;
 	buf_reset(&c->chunk);
 	dotstuff_init(&c->ds, DOTSTUFF_CHUNK);
 	cl_set_state(c, ST_BODY);

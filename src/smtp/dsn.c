@@ -6,6 +6,7 @@
 #include <strings.h>
 
 #include "smtp/dsn.h"
+#include "util/utf8.h"
 
 /* One NOTIFY keyword of n bytes at p, upper-cased into out. */
 static int
@@ -98,47 +99,9 @@ smtp_dsn_xtext(struct buf *out, const char *s)
 	return 0;
 }
 
-/*
- * The code point of the UTF-8 sequence at p (RFC 3629 4: no overlong
- * form, no surrogate, nothing past U+10FFFF) and its length, or 0.
- */
-static size_t
-utf8_decode(const unsigned char *p, unsigned long *cp)
-{
-	static const unsigned long min[] = { 0, 0, 0x80, 0x800, 0x10000 };
-	size_t len, i;
-	unsigned long v;
-
-	if (p[0] < 0x80) {
-		*cp = p[0];
-		return 1;
-	}
-	if (p[0] >= 0xc0 && p[0] <= 0xdf) {
-		len = 2;
-		v = p[0] & 0x1f;
-	} else if (p[0] >= 0xe0 && p[0] <= 0xef) {
-		len = 3;
-		v = p[0] & 0x0f;
-	} else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
-		len = 4;
-		v = p[0] & 0x07;
-	} else
-		return 0;
-	/* A NUL ends the string: it fails the continuation test. */
-	for (i = 1; i < len; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		v = (v << 6) | (p[i] & 0x3f);
-	}
-	if (v < min[len] || v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff))
-		return 0;
-	*cp = v;
-	return len;
-}
-
 /* RFC 6533 3: QCHAR is printable ASCII but '+', '=' and '\'. */
 static bool
-is_qchar(unsigned long c)
+is_qchar(uint32_t c)
 {
 	return c >= 0x21 && c <= 0x7e && c != '+' && c != '=' && c != '\\';
 }
@@ -146,22 +109,21 @@ is_qchar(unsigned long c)
 int
 smtp_dsn_utf8_xtext(struct buf *out, const char *s)
 {
-	const unsigned char *p = (const unsigned char *)s;
 	struct buf tmp;
-	unsigned long cp;
-	size_t k;
+	uint32_t cp;
+	size_t n = strlen(s), i = 0, k;
 	int rc = 0;
 
 	/* Built apart, so that a failure appends nothing. */
 	buf_init(&tmp, out->max);
-	while (*p != '\0' && rc == 0) {
-		if ((k = utf8_decode(p, &cp)) == 0)
+	while (i < n && rc == 0) {
+		if ((k = utf8_decode(s + i, n - i, &cp)) == 0)
 			rc = -1;
 		else if (is_qchar(cp))
 			rc = buf_append_byte(&tmp, (unsigned char)cp);
 		else
-			rc = buf_printf(&tmp, "\\x{%02lX}", cp);
-		p += k;
+			rc = buf_printf(&tmp, "\\x{%02lX}", (unsigned long)cp);
+		i += k;
 	}
 	if (rc == 0 && tmp.len > 0)
 		rc = buf_append(out, tmp.data, tmp.len);

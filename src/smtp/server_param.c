@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "smtp/server_int.h"
+#include "util/utf8.h"
 
 /*
  * The arguments of MAIL and RCPT: the path (RFC 5321 4.1.2, with UTF-8
@@ -41,53 +42,6 @@ static const struct {
 	[KW_NOTIFY] = { "NOTIFY", false, SMTP_CAP_DSN },
 	[KW_ORCPT] = { "ORCPT", false, SMTP_CAP_DSN },
 };
-
-/* One UTF-8 sequence at p (RFC 3629 4): its length, 0 when malformed. */
-static size_t
-utf8_seq(const unsigned char *p)
-{
-	unsigned char c = p[0];
-	size_t n, i;
-	unsigned min = 0x80, max = 0xbf;
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf)	/* 0xc0, 0xc1: overlong */
-		n = 2;
-	else if (c >= 0xe0 && c <= 0xef) {
-		n = 3;
-		min = c == 0xe0 ? 0xa0 : 0x80;	/* no overlong forms */
-		max = c == 0xed ? 0x9f : 0xbf;	/* no surrogates */
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		n = 4;
-		min = c == 0xf0 ? 0x90 : 0x80;
-		max = c == 0xf4 ? 0x8f : 0xbf;	/* not past U+10FFFF */
-	} else
-		return 0;
-	if (p[1] < min || p[1] > max)
-		return 0;
-	for (i = 2; i < n; i++)
-		if (p[i] < 0x80 || p[i] > 0xbf)
-			return 0;
-	return n;
-}
-
-/* Whether n bytes at p are UTF-8; a sequence never runs past a NUL or
- * a space, which are no continuation bytes. */
-static bool
-utf8_ok(const char *s, size_t n)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	size_t i = 0, len;
-
-	while (i < n) {
-		if ((len = utf8_seq(p + i)) == 0 || len > n - i)
-			return false;
-		i += len;
-	}
-	return true;
-}
-
 
 static bool
 hex_ok(char c)
@@ -261,7 +215,7 @@ value_bytes_ok(const char *v, size_t n)
 		if (c <= ' ' || c == '=' || c == 0x7f)
 			return false;
 	}
-	return utf8_ok(v, n);
+	return utf8_valid(v, n);
 }
 
 /* One "KEYWORD[=VALUE]" of n bytes at p; seen: keywords so far. */
@@ -398,7 +352,7 @@ srv_param_path(struct smtp_server *s, const char *after, char *dst)
 	if (s->cmd_syntax_ok) {
 		/* RFC 6531 3.3: UTF-8, allowed later only with SMTPUTF8 */
 		s->cmd_nonascii = nonascii(s->arg);
-		if (s->cmd_nonascii && !utf8_ok(s->arg, strlen(s->arg)))
+		if (s->cmd_nonascii && !utf8_valid(s->arg, strlen(s->arg)))
 			s->cmd_syntax_ok = false;
 	}
 }

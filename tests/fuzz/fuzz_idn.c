@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "mail/idn.h"
+#include "util/utf8.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -60,7 +61,7 @@ check_utf8(const char *u, const char *ascii, enum mail_idn_class c)
 	char again[MAIL_IDN_LEN_MAX + 1];
 	struct err e;
 
-	if (strlen(u) > MAIL_IDN_LEN_MAX || !mail_idn_utf8_valid(u, strlen(u)))
+	if (strlen(u) > MAIL_IDN_LEN_MAX || !utf8_valid(u, strlen(u)))
 		abort();
 	if (mail_idn_to_utf8(u, again, sizeof(again), &e) != ERR_OK ||
 	    strcmp(again, u) != 0)

@@ -671,30 +671,6 @@ test_compose(void)
 
 /* ---- hostile input ---------------------------------------------------- */
 
-static double
-since(clock_t t0)
-{
-	return (double)(clock() - t0) / CLOCKS_PER_SEC;
-}
-
-/* A malloc'd text: head, n times unit, tail; its length in *len. */
-static char *
-build(const char *head, const char *unit, size_t n, const char *tail,
-    size_t *len)
-{
-	size_t hl = strlen(head), ul = strlen(unit), tl = strlen(tail), i;
-	char *s = malloc(hl + ul * n + tl + 1), *o;
-
-	if (s == NULL)
-		abort();
-	memcpy(s, head, hl);
-	for (i = 0, o = s + hl; i < n; i++, o += ul)
-		memcpy(o, unit, ul);
-	memcpy(o, tail, tl + 1);
-	*len = hl + ul * n + tl;
-	return s;
-}
-
 static void
 test_hostile_scan(void)
 {
@@ -704,16 +680,18 @@ test_hostile_scan(void)
 	size_t pos, len, n;
 	char *h;
 	clock_t t0;
+	double dt;
 
 	/* A 64 KiB field: one line, then the same folded every 64 bytes. */
-	h = build("X-Long: ", "y", 65536, "\r\nTo: a@x\r\n", &len);
+	h = tap_repeat("X-Long: ", "y", 65536, "\r\nTo: a@x\r\n", &len);
 	pos = 0;
 	tap_is_int(mail_header_next(h, len, &pos, &f), 1, "64 KiB line: field");
 	tap_is_int((long long)f.value_len, 65537, "64 KiB line: whole value");
 	tap_is_int(mail_header_next(h, len, &pos, &f), 1, "... then the next");
 	tap_ok(mail_header_is(&f, "To"), "... which is To");
 	free(h);
-	h = build("Subject: x", "\r\n yyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy"
+	h = tap_repeat("Subject: x",
+	    "\r\n yyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy"
 	    "yyyyyyyyyyyyyyyyyyyyy", 1024, "\r\n", &len);
 	pos = 0;
 	tap_is_int(mail_header_next(h, len, &pos, &f), 1,
@@ -722,7 +700,7 @@ test_hostile_scan(void)
 	free(h);
 
 	/* Only continuation lines: no field, no recipient. */
-	h = build("", " To: a@x\r\n\tCc: b@x\r\n", 1000, "", &len);
+	h = tap_repeat("", " To: a@x\r\n\tCc: b@x\r\n", 1000, "", &len);
 	pos = 0;
 	tap_is_int(mail_header_next(h, len, &pos, &f), 0,
 	    "only continuation lines: no field");
@@ -751,7 +729,8 @@ test_hostile_scan(void)
 	t0 = clock();
 	tap_is_int(mail_header_recipients(h, len, &l, &e), ERR_DATA,
 	    "100000 in To and one more in Cc: refused");
-	tap_ok(since(t0) < 1.5, "... in linear time (%.3fs)", since(t0));
+	dt = tap_seconds_since(t0);
+	tap_ok(dt < 1.5, "... in linear time (%.3fs)", dt);
 	tap_is_str(e.msg, "Cc: invalid address list: too many addresses near "
 	    "'one@more'", "... naming the field");
 	tap_is_int((long long)l.n, MAIL_ADDRESS_MAX,
@@ -787,16 +766,18 @@ test_hostile_compose(void)
 	char *h, *name;
 	size_t len, n;
 	clock_t t0;
+	double dt;
 	enum err_kind rc;
 
-	h = build("Date: x\r\nMessage-ID: <1@x>\r\nFrom: a@x\r\n",
+	h = tap_repeat("Date: x\r\nMessage-ID: <1@x>\r\nFrom: a@x\r\n",
 	    "X-F: 1\r\nBcc: b@x\r\n", 50000, "", &len);
 	compose_init(&c);
 	buf_init(&b, DELIVER_INPUT_HEADER_MAX);
 	t0 = clock();
 	rc = mail_header_compose(h, len, &c, &b, &e);
 	tap_is_int(rc, ERR_OK, "100000 fields");
-	tap_ok(since(t0) < 1.0, "... in linear time (%.3fs)", since(t0));
+	dt = tap_seconds_since(t0);
+	tap_ok(dt < 1.0, "... in linear time (%.3fs)", dt);
 	tap_is_int((long long)b.len, (long long)(len - 50000 * 10),
 	    "... 50000 Bcc removed, the rest kept");
 	buf_free(&b);
@@ -804,8 +785,8 @@ test_hostile_compose(void)
 
 	/* 1 MiB exactly: nothing to add fits; one more field does not. */
 	n = DELIVER_INPUT_HEADER_MAX - 46;
-	h = build("Date: x\r\nMessage-ID: <1@x>\r\nFrom: a@x\r\nX-L: ", "z", n,
-	    "\r\n", &len);
+	h = tap_repeat("Date: x\r\nMessage-ID: <1@x>\r\nFrom: a@x\r\nX-L: ",
+	    "z", n, "\r\n", &len);
 	tap_is_int((long long)len, DELIVER_INPUT_HEADER_MAX,
 	    "a section of exactly 1 MiB");
 	buf_init(&b, DELIVER_INPUT_HEADER_MAX);
@@ -823,7 +804,7 @@ test_hostile_compose(void)
 	free(h);
 
 	/* Qualifying 5000 bare names in one 64 KiB field. */
-	h = build("To: ", "root,\r\n\ttoor, ", 5000, "x\r\n", &len);
+	h = tap_repeat("To: ", "root,\r\n\ttoor, ", 5000, "x\r\n", &len);
 	compose_init(&c);
 	c.qualify = "d.example";
 	buf_init(&b, 4u << 20);
@@ -838,13 +819,13 @@ test_hostile_compose(void)
 	free(h);
 
 	/* A generated From whose name cannot be folded under 998. */
-	name = build("", "n", 2000, "", &len);
+	name = tap_repeat("", "n", 2000, "", &len);
 	compose_init(&c);
 	c.full_name = name;
 	tap_is_str(compose("", &c), "ERR:a generated header line is longer "
 	    "than 998 bytes", "-F of 2000 bytes without a blank: refused");
 	free(name);
-	name = build("", "word ", 400, "end", &len);
+	name = tap_repeat("", "word ", 400, "end", &len);
 	c.full_name = name;
 	buf_init(&b, 1 << 16);
 	tap_is_int(mail_header_compose(S(""), &c, &b, &e), ERR_OK,
@@ -860,7 +841,7 @@ test_hostile_compose(void)
 	tap_ok(h != NULL && *h == '\0', "... every line within 78 octets");
 	buf_free(&b);
 	free(name);
-	name = build("", "\xc3\xa9", 2000, "", &len);
+	name = tap_repeat("", "\xc3\xa9", 2000, "", &len);
 	c.full_name = name;
 	buf_init(&b, 1 << 16);
 	tap_is_int(mail_header_compose(S(""), &c, &b, &e), ERR_OK,
@@ -948,16 +929,16 @@ test_input_cap(void)
 	free(h);
 
 	/* One line of 1 MiB with its CRLF, and one byte longer. */
-	h = build("X-F: ", "a", DELIVER_INPUT_HEADER_MAX - 7, "\r\n\r\nb\r\n",
-	    &len);
+	h = tap_repeat("X-F: ", "a", DELIVER_INPUT_HEADER_MAX - 7,
+	    "\r\n\r\nb\r\n", &len);
 	tap_is_int(read_input(h, len, true, &in, &e), ERR_OK,
 	    "input: one header line of exactly 1 MiB");
 	tap_is_int((long long)in.header.len, DELIVER_INPUT_HEADER_MAX,
 	    "... kept whole");
 	deliver_input_free(&in);
 	free(h);
-	h = build("X-F: ", "a", DELIVER_INPUT_HEADER_MAX - 6, "\r\n\r\nb\r\n",
-	    &len);
+	h = tap_repeat("X-F: ", "a", DELIVER_INPUT_HEADER_MAX - 6,
+	    "\r\n\r\nb\r\n", &len);
 	tap_is_int(read_input(h, len, true, &in, &e), ERR_DATA,
 	    "input: one header line one byte over 1 MiB");
 	deliver_input_free(&in);
