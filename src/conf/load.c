@@ -98,6 +98,20 @@ open_conf(const char *path, bool required, int *fd, struct err *e)
 	return err_set(e, ERR_OS, "%s: %s", path, strerror(errno));
 }
 
+enum err_kind
+conf_load_read(const char *path, size_t max, struct buf *b, struct err *e)
+{
+	enum err_kind rc;
+	int fd;
+
+	buf_init(b, max + 1);
+	if ((rc = open_conf(path, true, &fd, e)) != ERR_OK)
+		return rc;
+	rc = read_all(fd, path, b, e);
+	(void)close(fd);
+	return rc;
+}
+
 static enum err_kind
 load(struct conf *c, const char *path, bool required, bool strict,
     struct err *e)

@@ -9,7 +9,8 @@
  *
  * A file that holds a `password` and is readable by group or others is
  * refused (ERR_CONFIG), as is a -C file not owned by the caller or root or
- * writable by others.  Passwords come from conf_load_password() below.
+ * writable by group or others.  Passwords come from conf_load_password()
+ * below.
  *
  * Errors: ERR_CONFIG (with "FILE:LINE: why"), ERR_OS, ERR_NOPERM.
  */
@@ -19,6 +20,7 @@
 #include <stdbool.h>
 
 #include "conf/parse.h"
+#include "util/buf.h"
 #include "util/err.h"
 #include "util/secret.h"
 
@@ -27,9 +29,18 @@ enum err_kind conf_load_file(struct conf *c, const char *path, bool required,
     struct err *e);
 
 /*
+ * A whole file of at most max bytes into b (initialised here; the caller
+ * frees it), e.g. the aliases file.  ERR_CONFIG when it is missing or
+ * larger, ERR_NOPERM when it may not be read, ERR_IO, ERR_OS.
+ */
+enum err_kind conf_load_read(const char *path, size_t max, struct buf *b,
+    struct err *e);
+
+/*
  * System file then user file.  user_path: the -C file (required to exist
- * and to be owned by the caller or root, not writable by others), or NULL
- * for the XDG default (optional).  skip_system: read only the user file.
+ * and to be owned by the caller or root, not writable by group or
+ * others), or NULL for the XDG default (optional).  skip_system: read
+ * only the user file.
  */
 enum err_kind conf_load_standard(struct conf *c, const char *user_path,
     bool skip_system, struct err *e);

@@ -3,6 +3,7 @@
 #include <sys/types.h>
 
 #include <ctype.h>
+#include <fnmatch.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -61,6 +62,10 @@ static const struct choice rcpt_args[] = {
 	{ "merge", "merge" }, { "exclude", "exclude" }, { NULL, NULL }
 };
 
+static const struct choice log_formats[] = {
+	{ "text", "text" }, { "json", "json" }, { NULL, NULL }
+};
+
 /* The words of each CONF_T_CHOICE command. */
 static const struct {
 	const char *command;
@@ -71,6 +76,7 @@ static const struct {
 	{ "set_msgid_header", set_auto },
 	{ "set_to_header", set_to },
 	{ "recipients_from_args", rcpt_args },
+	{ "log_format", log_formats },
 	{ "undisclosed_recipients", undisclosed },
 	{ "add_missing_from_header", add_missing },
 	{ "add_missing_date_header", add_missing },
@@ -120,7 +126,9 @@ static const struct command commands[] = {
 	{ "add_missing_date_header", CONF_SET_DATE_HEADER, CONF_T_CHOICE,
 	    true },
 	{ "logfile_time_format", KEY_NONE, CONF_T_STRING, false },
-	{ "aliases", KEY_NONE, CONF_T_STRING, false },
+	{ "aliases", CONF_ALIASES, CONF_T_NONEMPTY, true },
+	{ "log_format", CONF_LOG_FORMAT, CONF_T_CHOICE, true },
+	{ "allow_config_option", CONF_ALLOW_CONFIG_OPTION, CONF_T_BOOL, true },
 	{ "proxy_host", KEY_NONE, CONF_T_STRING, false },
 	{ "proxy_port", KEY_NONE, CONF_T_STRING, false },
 	{ "socket", KEY_NONE, CONF_T_STRING, false },
@@ -271,6 +279,26 @@ conf_parse_find(const struct conf *c, const char *name)
 	if (i >= 0)
 		return c->accounts[i];
 	return name == NULL ? &c->defaults : NULL;
+}
+
+#ifndef FNM_CASEFOLD	/* not POSIX; glibc, the BSDs and macOS have it */
+#define FNM_CASEFOLD 0
+#endif
+
+const struct conf_account *
+conf_parse_find_from(const struct conf *c, const char *addr)
+{
+	size_t i;
+
+	if (c == NULL || addr == NULL)
+		return NULL;
+	for (i = 0; i < c->naccounts; i++) {
+		const char *pat = conf_parse_get(c->accounts[i], CONF_FROM);
+
+		if (pat != NULL && fnmatch(pat, addr, FNM_CASEFOLD) == 0)
+			return c->accounts[i];
+	}
+	return NULL;
 }
 
 const char *

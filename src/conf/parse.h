@@ -79,6 +79,9 @@ enum conf_key {
 	CONF_FROM_FULL_NAME,
 	CONF_QUALIFY_HEADERS,
 	CONF_RECIPIENTS_FROM_ARGS,	/* "merge" | "exclude" */
+	CONF_ALIASES,			/* an /etc/aliases-format file */
+	CONF_LOG_FORMAT,		/* "text" | "json" */
+	CONF_ALLOW_CONFIG_OPTION,	/* -C as sendmail; system file only */
 	CONF_KEY_COUNT
 };
 
@@ -125,6 +128,15 @@ enum err_kind conf_parse_text(struct conf *c, const char *text, size_t len,
  */
 const struct conf_account *conf_parse_find(const struct conf *c,
     const char *name);
+
+/*
+ * The first account (in file order; not the defaults) whose `from`
+ * matches addr as a shell glob (fnmatch(3), case-insensitive: domains and,
+ * in practice, local parts are), as msmtp picks one for -f.  NULL when
+ * none does.  Borrowed.
+ */
+const struct conf_account *conf_parse_find_from(const struct conf *c,
+    const char *addr);
 
 /*
  * The value of k in a, or NULL when unset (also when an empty argument

@@ -19,13 +19,18 @@ enum scan_state {
 	SCAN_END		/* a lone "." line ended the message */
 };
 
-struct reader {
+/* The reading side, between deliver_input_begin() and _end(). */
+struct deliver_input_reader {
 	struct deliver_input *in;
 	bool dot_ends;
 	const char *tmpdir;
 	enum scan_state state;
 	struct buf line;	/* the header line being collected */
+	struct dotstuff ds;	/* DOTSTUFF_NORMALISE_ONLY */
+	struct buf norm;	/* normalised bytes of one feed */
 };
+
+#define reader deliver_input_reader
 
 void
 deliver_input_init(struct deliver_input *in)
@@ -36,11 +41,23 @@ deliver_input_init(struct deliver_input *in)
 	in->fd = -1;
 }
 
+static void
+reader_free(struct deliver_input *in)
+{
+	if (in->rd == NULL)
+		return;
+	buf_free(&in->rd->line);
+	buf_free(&in->rd->norm);
+	free(in->rd);
+	in->rd = NULL;
+}
+
 void
 deliver_input_free(struct deliver_input *in)
 {
 	if (in == NULL)
 		return;
+	reader_free(in);
 	buf_free(&in->header);
 	buf_free(&in->body);
 	if (in->fd != -1)
@@ -252,36 +269,75 @@ scan(struct reader *r, const char *p, size_t n, struct err *e)
 	return ERR_OK;
 }
 
-static enum err_kind
-read_loop(struct reader *r, int fd, struct err *e)
+enum err_kind
+deliver_input_begin(struct deliver_input *in, bool dot_ends,
+    const char *tmpdir, struct err *e)
 {
-	struct dotstuff ds;
-	struct buf norm;
-	char raw[DELIVER_INPUT_CHUNK];
+	struct reader *r;
+
+	reader_free(in);
+	if ((r = calloc(1, sizeof(*r))) == NULL)
+		return err_set(e, ERR_OS, "out of memory");
+	r->in = in;
+	r->dot_ends = dot_ends;
+	r->tmpdir = tmpdir;
+	r->state = SCAN_HEADER;
+	buf_init(&r->line, DELIVER_INPUT_HEADER_MAX);
+	/* Normalising one feed at most doubles it (bare CR: CRLF). */
+	buf_init(&r->norm, 2 * DELIVER_INPUT_CHUNK + 16);
+	dotstuff_init(&r->ds, DOTSTUFF_NORMALISE_ONLY);
+	in->rd = r;
+	return ERR_OK;
+}
+
+/* Normalise n raw bytes (NULL: the end of input) and scan them. */
+static enum err_kind
+feed_norm(struct reader *r, const char *p, size_t n, struct err *e)
+{
+	buf_reset(&r->norm);
+	if ((p != NULL ? dotstuff_feed(&r->ds, p, n, &r->norm) :
+	    dotstuff_finish(&r->ds, &r->norm)) == -1)
+		return err_set(e, ERR_SOFTWARE, "input: normalising");
+	return scan(r, r->norm.data, r->norm.len, e);
+}
+
+enum err_kind
+deliver_input_feed(struct deliver_input *in, const void *data, size_t n,
+    struct err *e)
+{
+	struct reader *r = in->rd;
+	const char *p = data;
+
+	if (r == NULL)
+		return err_set(e, ERR_SOFTWARE, "input: feed before begin");
+	while (n > 0 && r->state != SCAN_END) {
+		size_t take = n < DELIVER_INPUT_CHUNK ? n : DELIVER_INPUT_CHUNK;
+
+		if (feed_norm(r, p, take, e) != ERR_OK)
+			return e->kind;
+		p += take;
+		n -= take;
+	}
+	return ERR_OK;
+}
+
+bool
+deliver_input_ended(const struct deliver_input *in)
+{
+	return in->rd != NULL && in->rd->state == SCAN_END;
+}
+
+enum err_kind
+deliver_input_end(struct deliver_input *in, struct err *e)
+{
 	enum err_kind rc = ERR_OK;
 
-	dotstuff_init(&ds, DOTSTUFF_NORMALISE_ONLY);
-	buf_init(&norm, 2 * sizeof(raw) + 16);
-	while (rc == ERR_OK && r->state != SCAN_END) {
-		ssize_t got = read(fd, raw, sizeof(raw));
-
-		if (got == -1 && errno == EINTR)
-			continue;
-		if (got == -1) {
-			rc = err_set(e, ERR_IO, "reading the message: %s",
-			    strerror(errno));
-			break;
-		}
-		buf_reset(&norm);
-		if ((got > 0 ? dotstuff_feed(&ds, raw, (size_t)got, &norm)
-		    : dotstuff_finish(&ds, &norm)) == -1)
-			rc = err_set(e, ERR_SOFTWARE, "input: normalising");
-		else
-			rc = scan(r, norm.data, norm.len, e);
-		if (got == 0)
-			break;
-	}
-	buf_free(&norm);
+	if (in->rd == NULL)
+		return err_set(e, ERR_SOFTWARE, "input: end before begin");
+	/* Input that ended inside a line: normalising adds its CRLF. */
+	if (in->rd->state != SCAN_END)
+		rc = feed_norm(in->rd, NULL, 0, e);
+	reader_free(in);
 	return rc;
 }
 
@@ -289,20 +345,28 @@ enum err_kind
 deliver_input_read(struct deliver_input *in, int fd, bool dot_ends,
     const char *tmpdir, struct err *e)
 {
-	struct reader r;
-	enum err_kind rc;
+	char raw[DELIVER_INPUT_CHUNK];
 
-	memset(&r, 0, sizeof(r));
-	r.in = in;
-	r.dot_ends = dot_ends;
-	r.tmpdir = tmpdir;
-	r.state = SCAN_HEADER;
-	buf_init(&r.line, DELIVER_INPUT_HEADER_MAX);
-	rc = read_loop(&r, fd, e);
-	/* Input that ended inside a header line: normalising added CRLF, so
-	 * the line buffer is empty unless we stopped early. */
-	buf_free(&r.line);
-	return rc;
+	if (deliver_input_begin(in, dot_ends, tmpdir, e) != ERR_OK)
+		return e->kind;
+	while (!deliver_input_ended(in)) {
+		ssize_t got = read(fd, raw, sizeof(raw));
+
+		if (got == -1 && errno == EINTR)
+			continue;
+		if (got == -1) {
+			reader_free(in);
+			return err_set(e, ERR_IO, "reading the message: %s",
+			    strerror(errno));
+		}
+		if (got == 0)
+			break;
+		if (deliver_input_feed(in, raw, (size_t)got, e) != ERR_OK) {
+			reader_free(in);
+			return e->kind;
+		}
+	}
+	return deliver_input_end(in, e);
 }
 
 enum err_kind

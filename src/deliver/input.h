@@ -20,7 +20,8 @@
  * Without -i (dot_ends), a line holding only "." ends the message, as in
  * Sendmail and Postfix; input after it is not read.
  *
- * Lifecycle: deliver_input_init(), deliver_input_read(), then any number of
+ * Lifecycle: deliver_input_init(), deliver_input_read() (or _begin(),
+ * _feed()..., _end()), then any number of
  * passes of deliver_input_rewind() + deliver_input_next(); _free().
  *
  * Errors: ERR_DATA (header section over the cap), ERR_IO (read error),
@@ -47,6 +48,7 @@ struct deliver_input {
 	unsigned long long body_size;
 	bool eightbit;		/* some byte >= 0x80 was seen */
 	bool header_8bit;	/* the header section has a byte >= 0x80 */
+	struct deliver_input_reader *rd;	/* while reading */
 	/* reading back */
 	int pass_stage;		/* 0 header, 1 separator, 2 body, 3 end */
 	unsigned long long pass_off;
@@ -62,6 +64,19 @@ void deliver_input_free(struct deliver_input *in);
  */
 enum err_kind deliver_input_read(struct deliver_input *in, int fd,
     bool dot_ends, const char *tmpdir, struct err *e);
+
+/*
+ * The same, fed by the caller (postie -bs): begin(), any number of
+ * feed() calls with raw bytes, then end().  deliver_input_ended() says
+ * whether a lone "." line already ended the message (dot_ends); feed()
+ * takes nothing after it.
+ */
+enum err_kind deliver_input_begin(struct deliver_input *in, bool dot_ends,
+    const char *tmpdir, struct err *e);
+enum err_kind deliver_input_feed(struct deliver_input *in, const void *p,
+    size_t n, struct err *e);
+bool deliver_input_ended(const struct deliver_input *in);
+enum err_kind deliver_input_end(struct deliver_input *in, struct err *e);
 
 /* Replace the header section (e.g. with Bcc removed); it must be
  * normalised CRLF text without the ending empty line.  header_8bit then

@@ -738,6 +738,7 @@ tls_ready(struct run *r, struct err *e)
 	enum err_kind rc = ERR_OK;
 
 	r->tls_up = true;
+	strlcpy(r->res->tls, io_tls_version(r->s.tls), sizeof(r->res->tls));
 	if (r->req->trace) {
 		buf_init(&b, 1024);
 		io_tls_describe(r->s.tls, &b);

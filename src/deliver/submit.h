@@ -105,7 +105,8 @@ struct deliver_rcpt_result {
 struct deliver_submit_result {
 	struct deliver_rcpt_result *rcpt;	/* nrcpt entries, owned */
 	size_t nrcpt;
-	char relay[IO_NET_ADDRSTR_MAX + 256];	/* "host [addr]" */
+	char relay[IO_NET_ADDRSTR_MAX + 256];	/* "host [addr:port]" */
+	char tls[32];				/* "TLS1.3"; "" without TLS */
 	unsigned flights;			/* writes we made */
 	/* Why the session failed before any recipient was decided. */
 	enum err_kind session_err;

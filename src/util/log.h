@@ -42,4 +42,11 @@ void log_free(struct log *l);
 void log_msg(struct log *l, int prio, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/*
+ * A line already made safe by its writer (deliver/msglog: escaped, capped
+ * at 64 KiB), written as it is: not escaped again, not cut at log_msg()'s
+ * 4 KiB.  A line holding a control byte is dropped whole.
+ */
+void log_verbatim(struct log *l, int prio, const char *line);
+
 #endif

@@ -76,7 +76,7 @@ chmod 600 "$T/msmtprc"
 "$POSTIE" -C "$T/msmtprc" a@server.example <"$T/in" >"$T/out" 2>"$T/err"
 is "$?" 0 "msmtprc: exit 0"
 contains "$(env_of 3)" '^mail work@client.example( SIZE=[0-9]+)?$' "msmtprc: quoted from"
-contains "$T/msmtp.log" 'from=<work@client.example> to=<a@server.example> .*status=sent' "logfile: one line for the message"
+contains "$T/msmtp.log" '^[0-9-]* [0-9:]* msgid=<[^ ]*@client.example> from=<work@client.example> size=[0-9]* relay="127.0.0.1 \[127.0.0.1:[0-9]*\]" delay=[0-9.]* outcome=sent to=<a@server.example> status=sent reply="250 [^"]*"$' "logfile: one line for the message"
 
 # A file with a password readable by others is refused.
 write_conf "password secret" "user u"

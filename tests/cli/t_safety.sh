@@ -90,7 +90,8 @@ with open(gotfile, "wb") as f:
     f.write(got)
 EOP
 
-# scripted MODE: start it, wait for its port, write the configuration.
+# scripted MODE [TIMEOUT]: start it, wait for its port, write the
+# configuration (timeout 1 unless given).
 scripted() {
 	rm -f "$T/sport" "$T/got"
 	python3 "$T/server.py" "$1" "$T/sport" "$T/got" &
@@ -101,7 +102,7 @@ scripted() {
 		i=$((i + 1))
 	done
 	PORT=$(cat "$T/sport")
-	write_conf "timeout 1"
+	write_conf "timeout ${2:-1}"
 }
 
 # 3. A server that stops reading mid-message: the write times out, exit
@@ -130,7 +131,10 @@ lacks "$T/got" '^\.\r?$' "reply before the dot: no final dot sent"
 # 5. The same reply arriving while the body is still being sent: caught
 #    by the check right before the final dot.
 awk 'BEGIN { printf "From: a@client.example\r\nDate: Mon, 23 Nov 2026 12:00:00 +0000\r\nMessage-ID: <late@client.example>\r\nSubject: late\r\n\r\n"; for (i = 0; i < 200000; i++) printf "%07d the quick brown fox jumps over the lazy dog\r\n", i }' >"$T/in"
-scripted stray-late
+# A timeout well above the server's pause: under load a 1 s write
+# deadline could pass before the server reads again, and the test would
+# see a timeout instead of the stray reply.
+scripted stray-late 5
 run_postie rcpt@server.example
 is "$RC" 75 "reply during the body: exit 75, not a fake success"
 contains "$T/err" 'server sent data before the end of the message' "reply during the body: says why"

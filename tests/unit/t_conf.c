@@ -213,8 +213,6 @@ test_commands_refused(void)
 	parse_fails("logfile_time_format %F\n",
 	    F ":1: 'logfile_time_format' is not supported yet");
 	parse_fails("proxy_host h\n", F ":1: 'proxy_host' is not supported yet");
-	parse_fails("aliases /etc/aliases\n",
-	    F ":1: 'aliases' is not supported yet");
 	parse_fails("eval echo x\n", F ":1: 'eval' is not supported yet");
 	parse_fails("tls_min_dh_prime_bits 2048\n",
 	    F ":1: 'tls_min_dh_prime_bits' is not supported yet");
@@ -1120,6 +1118,60 @@ cleanup(void)
 		tap_diag("rmdir %s: %s", tmpdir, strerror(errno));
 }
 
+/* Issue 5's commands, and the account a sender picks (msmtp's rule). */
+static void
+test_drop_in_commands(void)
+{
+	static const char accts[] =
+	    "defaults\nfrom fallback@example.org\n"
+	    "account work\nfrom *@work.example\nhost w\n"
+	    "account home\nfrom j?hn@HOME.example\nhost h\n"
+	    "account any : work\nfrom *\nhost a\n"
+	    "account nofrom\nfrom\nhost n\n";
+	static const struct {
+		const char *addr, *want;
+	} cases[] = {
+		{ "ann@work.example", "work" },
+		{ "ANN@Work.Example", "work" },
+		{ "john@home.example", "home" },
+		{ "joohn@home.example", "any" },
+		{ "x@elsewhere.example", "any" },
+	};
+	struct conf c;
+	struct err e;
+	const struct conf_account *a;
+	size_t i;
+
+	value_is("aliases /etc/aliases\n", NULL, CONF_ALIASES, "/etc/aliases",
+	    "aliases FILE");
+	parse_fails("aliases\n", F ":1: aliases: needs an argument");
+	value_is("log_format json\n", NULL, CONF_LOG_FORMAT, "json",
+	    "log_format json");
+	value_is("log_format text\n", NULL, CONF_LOG_FORMAT, "text",
+	    "log_format text");
+	parse_fails("log_format xml\n",
+	    F ":1: log_format: expected text or json, got 'xml'");
+	value_is("allow_config_option on\n", NULL, CONF_ALLOW_CONFIG_OPTION,
+	    "on", "allow_config_option on");
+
+	if (parse(&c, accts, &e) != ERR_OK) {
+		tap_ok(0, "accounts by sender: parse: %s", e.msg);
+		return;
+	}
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char name[128];
+
+		a = conf_parse_find_from(&c, cases[i].addr);
+		snprintf(name, sizeof(name), "account for %s", cases[i].addr);
+		tap_is_str(a != NULL ? a->name : "(none)", cases[i].want, name);
+	}
+	conf_parse_free(&c);
+	if (parse(&c, "account a\nfrom a@x\n", &e) == ERR_OK)
+		tap_ok(conf_parse_find_from(&c, "b@x") == NULL,
+		    "no account matches: NULL (the defaults are no match)");
+	conf_parse_free(&c);
+}
+
 int
 main(void)
 {
@@ -1139,6 +1191,7 @@ main(void)
 	test_msmtprc();
 	test_key_names();
 	test_header_commands();
+	test_drop_in_commands();
 
 	snprintf(tmpdir, sizeof(tmpdir), "%s/t_conf.XXXXXX",
 	    t != NULL && t[0] == '/' ? t : "/tmp");
