@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "cmd/job.h"
+#include "io/net.h"
 #include "smtp/server.h"
 
 #define BS_READ 65536
@@ -124,7 +125,13 @@ data_end(struct bs *b)
 	if (rc == ERR_OK)
 		rc = cmd_job_submit(j, false, &e);
 	j->o.smtputf8 = utf8;
-	if (rc == ERR_OK)
+	if (rc == ERR_OK && j->queued_as[0] != '\0') {
+		char text[64];
+
+		snprintf(text, sizeof(text), "2.0.0 queued as %s",
+		    j->queued_as);
+		smtp_server_reply(b->srv, 250, text);
+	} else if (rc == ERR_OK)
 		smtp_server_reply(b->srv, 250, "2.0.0 message sent");
 	else
 		answer_failure(b, rc, e.msg);
@@ -219,6 +226,8 @@ cmd_bs_run(struct cmd_job *j, struct err *e)
 		if (!smtp_server_wants_input(b.srv))
 			continue;
 		got = read(STDIN_FILENO, in, sizeof(in));
+		if (got == -1 && errno == EINTR && io_net_stopped())
+			break;
 		if (got == -1 && errno == EINTR)
 			continue;
 		if (got == -1)

@@ -1,11 +1,7 @@
 /*
  * cmd_options: sendmail's command line (see options.h for the rules).
- *
- * What -odb and -odq do before the queue exists: both deliver at once in
- * the foreground, exactly as -odi.  Detaching (-odb) or only storing
- * (-odq) with nowhere to store would lose the message on a temporary
- * failure; delivering now keeps every promise the caller relies on (exit
- * 0 means taken care of).
+ * With `queue off`, -odb and -odq deliver at once in the foreground, as
+ * -odi: detaching or storing with nowhere to store could lose a message.
  */
 #include "config.h"
 
@@ -18,6 +14,7 @@
 
 #include "cmd/options.h"
 #include "smtp/dsn.h"
+#include "util/duration.h"
 
 #define HOP_MAX 1000L
 #define INTERVAL_MAX (366L * 86400)
@@ -247,43 +244,6 @@ parse_b(const char *rest, struct cmd_options *o, struct err *e)
 	return err_set(e, ERR_USAGE, "unsupported mode -b%.8s", rest);
 }
 
-/*
- * A queue run interval: "30m", "1h30m", "90" (seconds); units s m h d w.
- * Returns seconds, or -1 when malformed or over a year.
- */
-static long
-interval(const char *s)
-{
-	long total = 0;
-
-	if (*s == '\0')
-		return -1;
-	while (*s != '\0') {
-		long v = 0, unit = 1;
-
-		if (!isdigit((unsigned char)*s))
-			return -1;
-		while (isdigit((unsigned char)*s)) {
-			v = v * 10 + (*s++ - '0');
-			if (v > INTERVAL_MAX)
-				return -1;
-		}
-		switch (*s) {
-		case 's': unit = 1; s++; break;
-		case 'm': unit = 60; s++; break;
-		case 'h': unit = 3600; s++; break;
-		case 'd': unit = 86400; s++; break;
-		case 'w': unit = 7 * 86400; s++; break;
-		case '\0': break;
-		default: return -1;
-		}
-		total += v * unit;
-		if (total > INTERVAL_MAX)
-			return -1;
-	}
-	return total;
-}
-
 /* -q, -qf, -q<interval>, -qI<id>, -qR<rcpt>, -qS<sender>. */
 static enum err_kind
 parse_q(const char *rest, struct cmd_options *o, struct err *e)
@@ -312,7 +272,7 @@ parse_q(const char *rest, struct cmd_options *o, struct err *e)
 			o->queue_sender = v;
 		return ERR_OK;
 	}
-	if ((t = interval(rest)) <= 0)
+	if ((t = (long)duration_parse(rest, INTERVAL_MAX)) <= 0)
 		return err_set(e, ERR_USAGE, "-q%.16s: not a queue run "
 		    "interval (such as 30m or 1h)", rest);
 	o->queue_interval = t;
@@ -354,7 +314,7 @@ parse_with_arg(int argc, char **argv, int *i, struct cmd_options *o,
 	const char *a = argv[*i], *rest = a + 2, *v = NULL;
 
 	*done = true;
-	if (strchr("frFCaBoOhNRVLXDdpMA", a[1]) == NULL) {
+	if (strchr("frFCaBoOhNRVLXDdpMAI", a[1]) == NULL) {
 		*done = false;
 		return ERR_OK;
 	}
@@ -402,6 +362,11 @@ parse_with_arg(int argc, char **argv, int *i, struct cmd_options *o,
 	case 'V':
 		o->dsn_envid = v;
 		return smtp_dsn_envid(v, e);
+	case 'I':	/* -q -I ID: one entry (sendmail's -qI ID) */
+		if (v[0] == '\0' || v[0] == '-')
+			return err_set(e, ERR_USAGE, "-I needs a queue id");
+		o->queue_id = v;
+		return ERR_OK;
 	case 'L':
 		if (v[0] == '\0' || strpbrk(v, "\r\n") != NULL)
 			return err_set(e, ERR_USAGE, "-L takes a syslog tag");
@@ -458,6 +423,16 @@ parse_flags(const char *a, struct cmd_options *o, struct err *e)
 }
 
 static enum err_kind
+set_delete(const char *id, struct cmd_options *o, struct err *e)
+{
+	if (id[0] == '\0' || id[0] == '-')
+		return err_set(e, ERR_USAGE, "--queue-delete needs a queue id");
+	o->mode = CMD_MODE_QUEUE_DELETE;
+	o->queue_delete = id;
+	return ERR_OK;
+}
+
+static enum err_kind
 parse_one(int argc, char **argv, int *i, struct cmd_options *o,
     struct err *e)
 {
@@ -469,7 +444,14 @@ parse_one(int argc, char **argv, int *i, struct cmd_options *o,
 			o->mode = CMD_MODE_HELP;
 		else if (strcmp(a, "--version") == 0)
 			o->mode = CMD_MODE_VERSION;
-		else
+		else if (strncmp(a, "--queue-delete=", 15) == 0)
+			return set_delete(a + 15, o, e);
+		else if (strcmp(a, "--queue-delete") == 0) {
+			if (*i + 1 >= argc)
+				return err_set(e, ERR_USAGE, "option "
+				    "--queue-delete needs an argument");
+			return set_delete(argv[++*i], o, e);
+		} else
 			return err_set(e, ERR_USAGE, "unknown option %.64s", a);
 		return ERR_OK;
 	}
@@ -503,6 +485,8 @@ cmd_options_parse(int argc, char **argv, struct cmd_options *o,
 	}
 	o->rcpts = argv + i;
 	o->nrcpt = argc - i;
+	if (o->queue_id != NULL && o->mode != CMD_MODE_RUN_QUEUE)
+		return err_set(e, ERR_USAGE, "-I %s needs -q", o->queue_id);
 	for (i = 0; i < o->nrcpt; i++)
 		if (check_address("recipient", o->rcpts[i], e) != ERR_OK)
 			return e->kind;

@@ -17,10 +17,13 @@
  * Implemented: -t -i -oi -O IgnoreDots -f -r -F -N -R -V -B -U -v -n
  * (no aliasing) -L TAG (syslog ident) -C FILE -a ACCOUNT -h N (checked:
  * a decimal hop count) -oeX/-O ErrorMode=X (p: print, the default; q:
- * quiet, exit status only; m and w: print, until bounces exist) -odX/-O
- * DeliveryMode=X (i, b, q: see options.c for what each does today) -q
+ * quiet, exit status only; m and w: print; a message that fails from the
+ * queue is bounced in every mode) -odX/-O DeliveryMode=X (i: now, the
+ * default; b: queued, then a detached child delivers it; q and d: queued
+ * only) -q
  * forms: -q, -qf, -q<interval> (digits with s m h d w units, checked),
- * -qI<id>, -qR<rcpt>, -qS<sender>.
+ * -qI<id>, -qR<rcpt>, -qS<sender>, and -I ID with -q (as -qI);
+ * --queue-delete ID.
  *
  * Accepted and ignored on purpose: -G (gateway), -Am/-Ac (submit.cf or
  * sendmail.cf), -p PROTO and -M<macro> (postie writes no Received field),
@@ -51,6 +54,7 @@ enum cmd_mode {
 	CMD_MODE_LIST_QUEUE,	/* -bp, mailq */
 	CMD_MODE_RUN_QUEUE,	/* -q */
 	CMD_MODE_NEWALIASES,	/* -bi, newaliases */
+	CMD_MODE_QUEUE_DELETE,	/* --queue-delete ID */
 	CMD_MODE_HELP,		/* --help */
 	CMD_MODE_VERSION	/* --version */
 };
@@ -90,7 +94,8 @@ struct cmd_options {
 	/* -q forms */
 	bool queue_force;		/* -qf */
 	long queue_interval;		/* -q<interval> in seconds; 0 none */
-	const char *queue_id;		/* -qI */
+	const char *queue_id;		/* -qI, -I */
+	const char *queue_delete;	/* --queue-delete */
 	const char *queue_rcpt;		/* -qR */
 	const char *queue_sender;	/* -qS */
 	/* operands */

@@ -19,6 +19,7 @@
 #include <idn2.h>
 
 #include "cmd/job.h"
+#include "io/net.h"
 #include "util/err.h"
 
 /* The one table from error kinds to sysexits (DESIGN.md). */
@@ -56,7 +57,8 @@ usage(FILE *fp)
 	    "usage: %s [-itUvn] [-f sender] [-F name] [-C file] [-a account]\n"
 	    "              [-B type] [-N dsn] [-R ret] [-V envid] [-L tag]\n"
 	    "              [-o option] [-O option=value] [--] [recipient ...]\n"
-	    "       %s -bs | -bv [recipient ...] | -bp | -bi | -q\n"
+	    "       %s -bs | -bv [recipient ...] | -bp | -bi\n"
+	    "       %s -q[f] [-I id] | --queue-delete id\n"
 	    "       %s --help | --version\n"
 	    "Reads a message on standard input and submits it over SMTP.\n"
 	    "  -t          take recipients from To, Cc and Bcc as well\n"
@@ -70,7 +72,8 @@ usage(FILE *fp)
 	    "  -bs         speak SMTP on standard input and output\n"
 	    "  -bv         dry run: show route, envelope and header; send "
 	    "nothing\n"
-	    "See postie(8).\n", PROG, PROG, PROG);
+	    "  -q          deliver the queue (-qf: every entry now)\n"
+	    "See postie(8).\n", PROG, PROG, PROG, PROG);
 }
 
 /* Closed descriptors 0-2 would be reused by the first open(). */
@@ -87,12 +90,73 @@ sane_fds(void)
 	}
 }
 
+/* SIGTERM, SIGINT, SIGHUP: stop before the final dot (io/net.h). */
+static volatile sig_atomic_t stop;
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+static void
+catch_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = 0;	/* no SA_RESTART: a wait returns at once */
+	(void)sigaction(SIGTERM, &sa, NULL);
+	(void)sigaction(SIGINT, &sa, NULL);
+	(void)sigaction(SIGHUP, &sa, NULL);
+	io_net_set_stop(&stop);
+}
+
 static const char *
 base_name(const char *p)
 {
 	const char *s = strrchr(p, '/');
 
 	return s != NULL ? s + 1 : p;
+}
+
+/*
+ * -odq: into the queue, not tried now.  -odb: into the queue, then a
+ * detached child delivers it (the caller goes on at once; a failure
+ * leaves the entry queued, never lost).
+ */
+static enum err_kind
+queue_first(struct cmd_job *j, struct err *e)
+{
+	char qid[64];
+	pid_t pid;
+	int fd;
+
+	if (cmd_queue_store_new(j, qid, sizeof(qid), e) != ERR_OK)
+		return e->kind;
+	log_msg(&j->log, LOG_INFO, "queued as %s", qid);
+	log_msg(&j->mlog, LOG_INFO, "from=<%s> queued as %s (%s)", j->from, qid,
+	    j->o.delivery == CMD_DELIVER_QUEUE ? "-odq" : "-odb");
+	if (j->o.delivery == CMD_DELIVER_QUEUE)
+		return ERR_OK;
+	if ((pid = fork()) == -1)
+		return ERR_OK;	/* queued: the next queue run sends it */
+	if (pid > 0)
+		return ERR_OK;
+	(void)setsid();
+	if ((fd = open("/dev/null", O_RDWR)) != -1) {
+		(void)dup2(fd, STDIN_FILENO);
+		(void)dup2(fd, STDOUT_FILENO);
+		(void)dup2(fd, STDERR_FILENO);
+		if (fd > STDERR_FILENO)
+			(void)close(fd);
+	}
+	(void)cmd_queue_run(j, qid, e);
+	cmd_job_free(j);
+	_exit(0);
 }
 
 /* -bm and -bv: the message from standard input, then send or show it. */
@@ -118,6 +182,8 @@ run_message(struct cmd_job *j, struct err *e)
 		return e->kind;
 	if (verify)
 		return cmd_job_verify(j, stdout, e);
+	if (j->o.delivery != CMD_DELIVER_INTERACTIVE && cmd_queue_enabled(j))
+		return queue_first(j, e);
 	return cmd_job_submit(j, j->o.errmode == CMD_ERR_QUIET, e);
 }
 
@@ -134,11 +200,17 @@ run(struct cmd_job *j, struct err *e)
 		    idn2_check_version(NULL));
 		return ERR_OK;
 	case CMD_MODE_LIST_QUEUE:
-		printf("Mail queue is empty\n");
-		return ERR_OK;
-	case CMD_MODE_RUN_QUEUE:	/* no queue yet: nothing to run */
-		log_msg(&j->log, LOG_INFO, "the queue is empty");
-		return ERR_OK;
+		if (cmd_job_config(j, e) != ERR_OK)
+			return e->kind;
+		return cmd_queue_list(j, stdout, e);
+	case CMD_MODE_RUN_QUEUE:
+		if (cmd_job_config(j, e) != ERR_OK)
+			return e->kind;
+		return cmd_queue_run(j, j->o.queue_id, e);
+	case CMD_MODE_QUEUE_DELETE:
+		if (cmd_job_config(j, e) != ERR_OK)
+			return e->kind;
+		return cmd_queue_delete(j, j->o.queue_delete, e);
 	case CMD_MODE_NEWALIASES:
 		if (cmd_job_config(j, e) != ERR_OK)
 			return e->kind;
@@ -184,6 +256,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "%s: warning: %s\n", PROG, j.o.warn[i]);
 	if (j.o.verbose)
 		j.log.level = LOG_INFO;
+	catch_signals();
 	rc = run(&j, &e);
 	quiet = j.o.errmode == CMD_ERR_QUIET || j.reported;
 	cmd_job_free(&j);

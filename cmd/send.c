@@ -92,6 +92,14 @@ cmd_job_hostname(const struct cmd_job *j, char *out, size_t outlen)
 	local_domain(conf_parse_find(&j->conf, j->o.account), out, outlen);
 }
 
+void
+cmd_job_hostname_of(const struct cmd_job *j, const struct conf_account *a,
+    char *out, size_t outlen)
+{
+	(void)j;
+	local_domain(a, out, outlen);
+}
+
 const char *
 cmd_job_tmpdir(void)
 {
@@ -391,7 +399,8 @@ setup_auth(struct cmd_job *j, struct err *e)
  * line says the rest).  Returns how many lines were printed.
  */
 static size_t
-report(const struct cmd_job *j, const struct deliver_submit_result *res)
+report(const struct cmd_job *j, const struct deliver_submit_result *res,
+    bool queued)
 {
 	size_t i, n = 0;
 
@@ -399,6 +408,7 @@ report(const struct cmd_job *j, const struct deliver_submit_result *res)
 		const struct deliver_rcpt_result *rr = &res->rcpt[i];
 
 		if (rr->outcome == SMTP_CLIENT_OK ||
+		    (queued && rr->outcome == SMTP_CLIENT_TEMP) ||
 		    (res->session_err != ERR_OK &&
 		    (rr->outcome != SMTP_CLIENT_PERM ||
 		    strcmp(rr->text, res->session_text) == 0)))
@@ -410,10 +420,6 @@ report(const struct cmd_job *j, const struct deliver_submit_result *res)
 	return n;
 }
 
-/* File names of the TLS commands, "~/" expanded; owned by submit(). */
-struct tls_files {
-	char trust[PATH_MAX], crl[PATH_MAX], cert[PATH_MAX], key[PATH_MAX];
-};
 
 /*
  * The value of k with a leading "~/" replaced by $HOME (as msmtp does),
@@ -454,7 +460,7 @@ tls_file(const struct cmd_job *j, enum conf_key k, char *out, size_t outlen,
  */
 static enum err_kind
 setup_tls(struct cmd_job *j, struct deliver_submit_req *req,
-    struct tls_files *f, struct err *e)
+    struct cmd_tls_files *f, struct err *e)
 {
 	struct io_tls_conf *tc = &req->tls_conf;
 	const char *over = conf_parse_get(j->acct, CONF_TLS_HOST_OVERRIDE);
@@ -725,6 +731,12 @@ open_message_log(struct cmd_job *j, struct err *e)
 }
 
 enum err_kind
+cmd_job_open_log(struct cmd_job *j, struct err *e)
+{
+	return open_message_log(j, e);
+}
+
+enum err_kind
 cmd_job_prepare(struct cmd_job *j, char **rcpts, size_t nrcpt, struct err *e)
 {
 	if (choose_account(j, e) != ERR_OK ||
@@ -785,6 +797,8 @@ outcome(const struct deliver_submit_result *res, enum err_kind kind)
 	return res->session_err == ERR_OK ? "bounced" : "failed";
 }
 
+static size_t deferred(const struct deliver_submit_result *res);
+
 /*
  * A JSON line in a log file: the object alone on its line (no time stamp
  * in front, as log_msg() writes), with the time as its first member.
@@ -806,13 +820,13 @@ json_line(FILE *fp, const char *obj)
 /* One line for the message (deliver/msglog.h). */
 static void
 log_result(struct cmd_job *j, const struct deliver_submit_result *res,
-    enum err_kind kind, long long ms)
+    enum err_kind kind, long long ms, const char *qid)
 {
 	struct deliver_msglog m;
 	struct deliver_msglog_rcpt *r;
 	const char *fmt = conf_parse_get(j->acct, CONF_LOG_FORMAT);
 	bool json = fmt != NULL && strcmp(fmt, "json") == 0;
-	char id[256];
+	char id[256], queued[DELIVER_TEXT_MAX + 128];
 	struct buf line;
 	struct err e;
 	size_t i;
@@ -838,6 +852,11 @@ log_result(struct cmd_job *j, const struct deliver_submit_result *res,
 	m.duration_ms = ms;
 	m.outcome = outcome(res, kind);
 	m.error = res->session_err != ERR_OK ? res->session_text : NULL;
+	if (qid != NULL && qid[0] != '\0' && deferred(res) > 0) {
+		snprintf(queued, sizeof(queued), "queued as %s%s%s", qid,
+		    m.error != NULL ? ": " : "", m.error != NULL ? m.error : "");
+		m.error = queued;
+	}
 	buf_init(&line, DELIVER_MSGLOG_MAX);
 	err_clear(&e);
 	if (deliver_msglog_format(&m, json ? DELIVER_MSGLOG_JSON :
@@ -877,7 +896,7 @@ route_host(const struct cmd_job *j, const char **host, struct err *e)
 /* req's route: host, port, timeouts, TLS, and the EHLO name. */
 static enum err_kind
 setup_route(struct cmd_job *j, struct deliver_submit_req *req,
-    struct tls_files *tf, struct err *e)
+    struct cmd_tls_files *tf, struct err *e)
 {
 	const char *port = conf_parse_get(j->acct, CONF_PORT);
 	long long timeout = conf_parse_num(j->acct, CONF_TIMEOUT, 0);
@@ -898,21 +917,31 @@ setup_route(struct cmd_job *j, struct deliver_submit_req *req,
 }
 
 enum err_kind
-cmd_job_submit(struct cmd_job *j, bool quiet, struct err *e)
+cmd_job_route(struct cmd_job *j, struct deliver_submit_req *req,
+    struct cmd_tls_files *tf, struct err *e)
+{
+	memset(req, 0, sizeof(*req));
+	if (setup_route(j, req, tf, e) != ERR_OK || setup_auth(j, e) != ERR_OK)
+		return e->kind;
+	req->sasl = j->sasl;
+	if ((req->tls != SMTP_CLIENT_TLS_NONE || req->sasl != NULL) &&
+	    crypto_init(j, e) != ERR_OK)
+		return e->kind;
+	req->partial_ok = cmd_queue_enabled(j);
+	req->log = &j->log;
+	req->trace = j->o.verbose;
+	return ERR_OK;
+}
+
+enum err_kind
+cmd_job_deliver(struct cmd_job *j, struct deliver_submit_result *res,
+    struct err *e)
 {
 	struct deliver_submit_req req;
-	struct deliver_submit_result res;
-	struct tls_files tls_files;
-	long long t0 = now_ms();
+	struct cmd_tls_files tls_files;
 	enum err_kind rc;
 
-	memset(&req, 0, sizeof(req));
-	if (setup_route(j, &req, &tls_files, e) != ERR_OK ||
-	    setup_auth(j, e) != ERR_OK)
-		return e->kind;
-	req.sasl = j->sasl;
-	if ((req.tls != SMTP_CLIENT_TLS_NONE || req.sasl != NULL) &&
-	    crypto_init(j, e) != ERR_OK)
+	if (cmd_job_route(j, &req, &tls_files, e) != ERR_OK)
 		return e->kind;
 	req.mail_from = j->from;
 	req.rcpts = (const char *const *)j->rcpts.addrs;
@@ -923,20 +952,81 @@ cmd_job_submit(struct cmd_job *j, bool quiet, struct err *e)
 	req.dsn_ret = j->o.dsn_ret[0] != '\0' ? j->o.dsn_ret : NULL;
 	req.dsn_envid = j->o.dsn_envid;
 	req.smtputf8 = j->o.smtputf8;
-	req.log = &j->log;
-	req.trace = j->o.verbose;
-	deliver_submit_result_init(&res);
 	/* Its failures are in res too; the outcome reads them all. */
-	(void)deliver_submit_run(&req, &res, e);
-	rc = deliver_submit_outcome(&res, e);
-	if (rc != ERR_OK && res.session_err != ERR_OK)
+	(void)deliver_submit_run(&req, res, e);
+	rc = deliver_submit_outcome(res, e);
+	if (rc != ERR_OK && res->session_err != ERR_OK)
 		err_prefix(e, "%s", req.host);
-	/* Every failure already has its line: no summary repeating one. */
-	j->reported = !quiet && report(j, &res) > 0 && rc != ERR_OK &&
-	    res.session_err == ERR_OK;
-	log_result(j, &res, rc, now_ms() - t0);
-	deliver_submit_result_free(&res);
 	return rc;
+}
+
+/* Recipients the result left for later (4xx, or the session failed so). */
+static size_t
+deferred(const struct deliver_submit_result *res)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < res->nrcpt; i++)
+		n += res->rcpt[i].outcome == SMTP_CLIENT_TEMP;
+	return n;
+}
+
+enum err_kind
+cmd_job_submit(struct cmd_job *j, bool quiet, struct err *e)
+{
+	struct deliver_submit_result res;
+	char qid[64] = "";
+	long long t0 = now_ms();
+	enum err_kind rc, qrc = ERR_OK;
+	struct err qe;
+
+	deliver_submit_result_init(&res);
+	rc = cmd_job_deliver(j, &res, e);
+	if (res.nrcpt == 0) {		/* it never ran: nothing to report */
+		deliver_submit_result_free(&res);
+		return rc;
+	}
+	/* Deferred recipients go into the queue: taken care of, exit 0. */
+	err_clear(&qe);
+	if (deferred(&res) > 0 && cmd_queue_enabled(j)) {
+		qrc = cmd_queue_defer(j, &res, qid, sizeof(qid), &qe);
+		if (qrc == ERR_OK) {
+			log_msg(&j->log, LOG_INFO, "queued as %s: %s", qid,
+			    e->msg);
+			rc = ERR_OK;
+			err_clear(e);
+		}
+	}
+	/* Every failure already has its line: no summary repeating one. */
+	j->reported = !quiet && report(j, &res, qid[0] != '\0') > 0 &&
+	    rc != ERR_OK && res.session_err == ERR_OK;
+	log_result(j, &res, rc, now_ms() - t0, qid);
+	deliver_submit_result_free(&res);
+	if (qrc != ERR_OK) {
+		j->reported = false;
+		return err_set(e, qrc, "%s (and the message could not be "
+		    "queued: %s)", e->msg, qe.msg);
+	}
+	strlcpy(j->queued_as, qid, sizeof(j->queued_as));
+	/* Not under -bs: the client waits for its reply meanwhile. */
+	if (rc == ERR_OK && qid[0] == '\0' && j->o.mode != CMD_MODE_SMTP)
+		cmd_queue_after_success(j);
+	return rc;
+}
+
+void
+cmd_job_log(struct cmd_job *j, const struct deliver_submit_result *res,
+    enum err_kind kind, long long ms, const char *qid)
+{
+	log_result(j, res, kind, ms, qid);
+}
+
+void
+cmd_job_utc_offset(long *offset)
+{
+	long long now;
+
+	now_and_zone(&now, offset);
 }
 
 /* ---- -bv and newaliases -------------------------------------------------- */
@@ -968,7 +1058,7 @@ enum err_kind
 cmd_job_verify(struct cmd_job *j, FILE *out, struct err *e)
 {
 	struct deliver_submit_req req;
-	struct tls_files tls_files;
+	struct cmd_tls_files tls_files;
 	const char *auth = conf_parse_get(j->acct, CONF_AUTH);
 	const char *user = conf_parse_get(j->acct, CONF_USER);
 	size_t i;

@@ -13,6 +13,7 @@
 #include <strings.h>
 
 #include "conf/parse.h"
+#include "util/duration.h"
 
 /*
  * The parser is pure: every state it needs lives in struct parser, on the
@@ -129,6 +130,11 @@ static const struct command commands[] = {
 	{ "aliases", CONF_ALIASES, CONF_T_NONEMPTY, true },
 	{ "log_format", CONF_LOG_FORMAT, CONF_T_CHOICE, true },
 	{ "allow_config_option", CONF_ALLOW_CONFIG_OPTION, CONF_T_BOOL, true },
+	{ "queue", CONF_QUEUE, CONF_T_BOOL, true },
+	{ "queue_dir", CONF_QUEUE_DIR, CONF_T_NONEMPTY, true },
+	{ "queue_lifetime", CONF_QUEUE_LIFETIME, CONF_T_DURATION, true },
+	{ "queue_retry_min", CONF_QUEUE_RETRY_MIN, CONF_T_DURATION, true },
+	{ "queue_retry_max", CONF_QUEUE_RETRY_MAX, CONF_T_DURATION, true },
 	{ "proxy_host", KEY_NONE, CONF_T_STRING, false },
 	{ "proxy_port", KEY_NONE, CONF_T_STRING, false },
 	{ "socket", KEY_NONE, CONF_T_STRING, false },
@@ -139,6 +145,7 @@ static const struct command commands[] = {
 	{ "allow_from_override", KEY_NONE, CONF_T_STRING, false },
 };
 
+#define DURATION_MAX (366LL * 86400)	/* a year */
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
 /* SASL mechanisms msmtp knows and postie does not implement yet. */
@@ -279,6 +286,16 @@ conf_parse_find(const struct conf *c, const char *name)
 	if (i >= 0)
 		return c->accounts[i];
 	return name == NULL ? &c->defaults : NULL;
+}
+
+long long
+conf_parse_seconds(const struct conf_account *a, enum conf_key k,
+    long long def)
+{
+	const char *v = conf_parse_get(a, k);
+	long long s = v != NULL ? duration_parse(v, DURATION_MAX) : -1;
+
+	return s < 0 ? def : s;
 }
 
 #ifndef FNM_CASEFOLD	/* not POSIX; glibc, the BSDs and macOS have it */
@@ -483,7 +500,8 @@ check_value(struct parser *p, const struct command *cmd, char *arg,
 {
 	*out = arg;
 	if (arg[0] == '\0' && (cmd->type == CONF_T_NONEMPTY ||
-	    cmd->type == CONF_T_UINT || cmd->type == CONF_T_PORT))
+	    cmd->type == CONF_T_UINT || cmd->type == CONF_T_PORT ||
+	    cmd->type == CONF_T_DURATION))
 		return perr(p, "%s: needs an argument", cmd->name);
 	switch (cmd->type) {
 	case CONF_T_STRING:
@@ -514,6 +532,11 @@ check_value(struct parser *p, const struct command *cmd, char *arg,
 		return check_syslog(p, arg, out);
 	case CONF_T_CHOICE:
 		return check_choice(p, cmd, arg, out);
+	case CONF_T_DURATION:
+		if (duration_parse(arg, DURATION_MAX) < 0)
+			return perr(p, "%s: '%s' is not a duration (such as 90, "
+			    "30m, 4h or 5d)", cmd->name, arg);
+		return ERR_OK;
 	}
 	return err_set(p->e, ERR_SOFTWARE, "conf: bad type %d", cmd->type);
 }

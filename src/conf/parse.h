@@ -82,6 +82,11 @@ enum conf_key {
 	CONF_ALIASES,			/* an /etc/aliases-format file */
 	CONF_LOG_FORMAT,		/* "text" | "json" */
 	CONF_ALLOW_CONFIG_OPTION,	/* -C as sendmail; system file only */
+	CONF_QUEUE,			/* on: queue on temporary failure */
+	CONF_QUEUE_DIR,
+	CONF_QUEUE_LIFETIME,		/* duration */
+	CONF_QUEUE_RETRY_MIN,		/* duration */
+	CONF_QUEUE_RETRY_MAX,		/* duration */
 	CONF_KEY_COUNT
 };
 
@@ -94,8 +99,9 @@ enum conf_type {
 	CONF_T_PORT,		/* decimal 1..65535 */
 	CONF_T_AUTH,		/* on | off | a mechanism name; empty means on */
 	CONF_T_SYSLOG,		/* on | off | LOG_xxx facility; empty means on */
-	CONF_T_CHOICE		/* one word of the command's list, stored as
+	CONF_T_CHOICE,		/* one word of the command's list, stored as
 				   the list says (aliases share a key) */
+	CONF_T_DURATION		/* util/duration.h: "90", "30m", "5d" */
 };
 
 struct conf_account {
@@ -150,6 +156,11 @@ const char *conf_parse_get(const struct conf_account *a, enum conf_key k);
 bool conf_parse_bool(const struct conf_account *a, enum conf_key k, bool def);
 /* Numeric value of k (already checked when parsed); def when unset. */
 long long conf_parse_num(const struct conf_account *a, enum conf_key k,
+    long long def);
+
+/* A CONF_T_DURATION value in seconds (checked when parsed); def when
+ * unset. */
+long long conf_parse_seconds(const struct conf_account *a, enum conf_key k,
     long long def);
 
 /* The command's name as written in files ("tls_trust_file"). */

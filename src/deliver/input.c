@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "deliver/input.h"
+#include "io/net.h"
 #include "smtp/dotstuff.h"
 
 /* Where the reader is within the normalised stream. */
@@ -352,6 +353,11 @@ deliver_input_read(struct deliver_input *in, int fd, bool dot_ends,
 	while (!deliver_input_ended(in)) {
 		ssize_t got = read(fd, raw, sizeof(raw));
 
+		if (got == -1 && errno == EINTR && io_net_stopped()) {
+			reader_free(in);
+			return err_set(e, ERR_TEMP, "reading the message: "
+			    IO_NET_STOPPED_TEXT);
+		}
 		if (got == -1 && errno == EINTR)
 			continue;
 		if (got == -1) {

@@ -56,8 +56,14 @@ struct batch {
 };
 
 struct run {
+	/* The messages of the session (one, or a queue run's several) and
+	 * the one in hand: req == &reqs[k], res == &results[k]. */
+	const struct deliver_submit_req *reqs;
+	struct deliver_submit_result *results;
+	size_t nmsg, k;
 	const struct deliver_submit_req *req;
 	struct deliver_submit_result *res;
+	struct smtp_client_txn *txn;	/* drive()'s, for the next message */
 	struct io_session s;
 	struct smtp_client *c;
 	bool started, finished;
@@ -265,12 +271,20 @@ send_body(struct run *r)
 	 * hostile server could make a refused message look accepted): drop
 	 * the connection instead of ending the data.
 	 */
+	/* A signal (SIGTERM...) asked us to stop: the message must not be
+	 * ended now; it stays whole in the queue. */
+	if (io_net_stopped()) {
+		smtp_client_abort(r->c, IO_NET_STOPPED_TEXT);
+		return;
+	}
 	if (!smtp_client_bdat(r->c) && io_session_input_waiting(&r->s)) {
 		smtp_client_abort(r->c, "server sent data before the end of "
 		    "the message");
 		return;
 	}
 	smtp_client_body_end(r->c);
+	/* The message is ended: its reply is awaited even after a signal. */
+	io_net_hold_stop(true);
 }
 
 static bool
@@ -384,6 +398,8 @@ mail_params(struct run *r)
 	return true;
 }
 
+static void message_over(struct run *r);
+
 static void
 too_big(struct run *r)
 {
@@ -398,7 +414,7 @@ too_big(struct run *r)
 		strlcpy(r->res->rcpt[i].esc, "5.3.4",
 		    sizeof(r->res->rcpt[i].esc));
 	}
-	smtp_client_quit(r->c);
+	message_over(r);
 }
 
 /* ---- the envelope (RFC 6531) ----------------------------------------- */
@@ -537,9 +553,9 @@ envelope_failed(struct run *r, const char *esc, const struct err *e)
 	struct deliver_submit_result *res = r->res;
 	size_t i;
 
-	smtp_client_quit(r->c);
 	if (e->kind != ERR_DATA) {
 		fail_all(res, SMTP_CLIENT_TEMP, NULL, e->msg);
+		message_over(r);
 		return;
 	}
 	for (i = 0; i < res->nrcpt; i++)
@@ -547,6 +563,7 @@ envelope_failed(struct run *r, const char *esc, const struct err *e)
 			refuse_rcpt(r, i, esc, e->msg);
 	res->session_err = ERR_DATA;
 	strlcpy(res->session_text, e->msg, sizeof(res->session_text));
+	message_over(r);
 }
 
 static void
@@ -661,15 +678,50 @@ start_txn(struct run *r, struct smtp_client_txn *txn)
 		return;
 	}
 	if (r->env.n == 0) {		/* every recipient refused */
-		smtp_client_quit(r->c);
+		message_over(r);
 		return;
 	}
 	if (dsn_params(r) == -1 || batch_init(r) == -1) {
-		smtp_client_quit(r->c);
 		fail_all(r->res, SMTP_CLIENT_TEMP, NULL, "out of memory");
+		message_over(r);
 		return;
 	}
 	next_txn(r, txn);
+}
+
+/* The message in hand is done with: free what was its own. */
+static void
+message_free(struct run *r)
+{
+	size_t i;
+
+	buf_reset(&r->params);
+	for (i = 0; r->rcpt_params != NULL && i < r->nrcpt_params; i++)
+		free(r->rcpt_params[i]);
+	free(r->rcpt_params);
+	r->rcpt_params = NULL;
+	r->nrcpt_params = 0;
+	envelope_free(&r->env);
+	batch_free(&r->batch);
+}
+
+/*
+ * The message in hand is over: the next one starts on this connection
+ * (a queue run), or the session ends with QUIT.
+ */
+static void
+message_over(struct run *r)
+{
+	if (r->k + 1 >= r->nmsg) {
+		smtp_client_quit(r->c);
+		return;
+	}
+	fail_all(r->res, SMTP_CLIENT_TEMP, NULL, "session ended early");
+	message_free(r);
+	r->k++;
+	r->req = &r->reqs[r->k];
+	r->res = &r->results[r->k];
+	start_txn(r, r->txn);
 }
 
 /*
@@ -703,8 +755,8 @@ next_txn(struct run *r, struct smtp_client_txn *txn)
 	txn->mail_from = r->env.from;
 	txn->rcpts = (const char *const *)b->rcpts;
 	txn->nrcpt = k;
-	txn->last = b->ntodo == 0;
-	txn->abandon_on_temp_rcpt = true;
+	txn->last = b->ntodo == 0 && r->k + 1 >= r->nmsg;
+	txn->abandon_on_temp_rcpt = !r->req->partial_ok;
 	if (smtp_client_mail(r->c, txn, &e) != ERR_OK) {
 		fail_all(r->res, SMTP_CLIENT_PERM, NULL, e.msg);
 		r->res->session_err = ERR_SOFTWARE;
@@ -809,10 +861,12 @@ on_failed(struct run *r, const struct smtp_client_event *ev)
 		kind = r->tls_kind;
 		outcome = SMTP_CLIENT_PERM;
 	}
-	res->session_err = kind;
-	strlcpy(res->session_text, ev->text != NULL ? ev->text : "",
-	    sizeof(res->session_text));
-	fail_all(res, outcome, ev->reply, ev->text);
+	for (; res <= &r->results[r->nmsg - 1]; res++) {
+		res->session_err = kind;
+		strlcpy(res->session_text, ev->text != NULL ? ev->text : "",
+		    sizeof(res->session_text));
+		fail_all(res, outcome, ev->reply, ev->text);
+	}
 	r->finished = true;
 }
 
@@ -827,7 +881,7 @@ on_event(struct run *r, const struct smtp_client_event *ev,
 		else if (!r->batch.stop && r->batch.ntodo > 0)
 			next_txn(r, txn);
 		else
-			smtp_client_quit(r->c);
+			message_over(r);
 		break;
 	case SMTP_CLIENT_EV_NEED_TLS:
 		start_tls(r);
@@ -839,6 +893,7 @@ on_event(struct run *r, const struct smtp_client_event *ev,
 		on_rcpt(r, ev);
 		break;
 	case SMTP_CLIENT_EV_TXN_DONE:
+		io_net_hold_stop(false);
 		txn_done(r, ev);
 		break;
 	case SMTP_CLIENT_EV_FAILED:
@@ -860,6 +915,7 @@ drive(struct run *r)
 	struct err e;
 	int idle = 0;
 
+	r->txn = &txn;
 	while (!r->finished) {
 		bool any = false;
 
@@ -874,10 +930,13 @@ drive(struct run *r)
 		    ++idle > 3) {
 			/* The engine was told and still has nothing to say:
 			 * a bug, but never a hang. */
-			fail_all(r->res, SMTP_CLIENT_TEMP, NULL, e.msg);
-			r->res->session_err = ERR_SOFTWARE;
-			strlcpy(r->res->session_text, e.msg,
-			    sizeof(r->res->session_text));
+			for (; r->k < r->nmsg; r->k++) {
+				r->res = &r->results[r->k];
+				fail_all(r->res, SMTP_CLIENT_TEMP, NULL, e.msg);
+				r->res->session_err = ERR_SOFTWARE;
+				strlcpy(r->res->session_text, e.msg,
+				    sizeof(r->res->session_text));
+			}
 			break;
 		}
 	}
@@ -934,33 +993,73 @@ implicit_tls(struct run *r, struct err *e)
 static void
 run_free(struct run *r)
 {
-	size_t i;
-
+	message_free(r);
 	buf_free(&r->params);
-	for (i = 0; r->rcpt_params != NULL && i < r->nrcpt_params; i++)
-		free(r->rcpt_params[i]);
-	free(r->rcpt_params);
-	envelope_free(&r->env);
-	batch_free(&r->batch);
 }
 
 enum err_kind
 deliver_submit_run(const struct deliver_submit_req *req,
     struct deliver_submit_result *res, struct err *e)
 {
+	return deliver_submit_run_many(req, 1, res, e);
+}
+
+/* What every message of a session shares: the relay, TLS, flights. */
+static void
+share_session(struct deliver_submit_result *res, size_t n, unsigned flights)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (i > 0) {
+			strlcpy(res[i].relay, res[0].relay,
+			    sizeof(res[i].relay));
+			strlcpy(res[i].tls, res[0].tls, sizeof(res[i].tls));
+		}
+		res[i].flights = flights;
+		fail_all(&res[i], SMTP_CLIENT_TEMP, NULL,
+		    "session ended early");
+	}
+}
+
+static enum err_kind
+fail_every(struct deliver_submit_result *res, size_t n, enum err_kind kind,
+    struct err *e)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		(void)session_fail(&res[i], kind, e, NULL);
+	return kind;
+}
+
+enum err_kind
+deliver_submit_run_many(const struct deliver_submit_req *reqs, size_t n,
+    struct deliver_submit_result *res, struct err *e)
+{
+	const struct deliver_submit_req *req = &reqs[0];
 	struct smtp_client_conf cc;
 	struct run r;
 	int fd = -1;
 	enum err_kind rc;
+	size_t i;
 
-	res->rcpt = calloc(req->nrcpt ? req->nrcpt : 1, sizeof(*res->rcpt));
-	if (res->rcpt == NULL)
-		return err_set(e, ERR_OS, "out of memory");
-	res->nrcpt = req->nrcpt;
-	if ((rc = connect_host(req, res, &fd, e)) != ERR_OK)
-		return session_fail(res, rc, e, e);
+	if (n == 0)
+		return ERR_OK;
+	for (i = 0; i < n; i++) {
+		res[i].rcpt = calloc(reqs[i].nrcpt ? reqs[i].nrcpt : 1,
+		    sizeof(*res[i].rcpt));
+		if (res[i].rcpt == NULL)
+			return err_set(e, ERR_OS, "out of memory");
+		res[i].nrcpt = reqs[i].nrcpt;
+	}
+	if ((rc = connect_host(req, &res[0], &fd, e)) != ERR_OK)
+		return fail_every(res, n, rc, e);
 
 	memset(&r, 0, sizeof(r));
+	r.reqs = reqs;
+	r.results = res;
+	r.nmsg = n;
 	r.req = req;
 	r.res = res;
 	buf_init(&r.params, SMTP_LINE_MAX);
@@ -969,7 +1068,7 @@ deliver_submit_run(const struct deliver_submit_req *req,
 	    (rc = implicit_tls(&r, e)) != ERR_OK) {
 		io_session_close(&r.s);
 		run_free(&r);
-		return session_fail(res, rc, e, e);
+		return fail_every(res, n, rc, e);
 	}
 	memset(&cc, 0, sizeof(cc));
 	cc.helo_name = req->helo_name;
@@ -983,14 +1082,14 @@ deliver_submit_run(const struct deliver_submit_req *req,
 		io_session_close(&r.s);
 		run_free(&r);
 		err_set(e, ERR_OS, "out of memory");
-		return session_fail(res, ERR_OS, e, e);
+		return fail_every(res, n, ERR_OS, e);
 	}
 	drive(&r);
-	res->flights = r.s.flights;
+	io_net_hold_stop(false);
 	smtp_client_free(r.c);
 	io_session_close(&r.s);
 	run_free(&r);
-	fail_all(res, SMTP_CLIENT_TEMP, NULL, "session ended early");
+	share_session(res, n, r.s.flights);
 	return ERR_OK;
 }
 

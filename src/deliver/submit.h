@@ -36,9 +36,13 @@
  * Nothing but EHLO, STARTTLS and QUIT is sent before TLS is up.  With
  * req->trace the session is described at LOG_INFO ("--- TLS: ...").
  *
- * Without a queue (this issue), a recipient that gets a 4xx must not let
- * the others receive the message alone (a retry of the whole message would
- * duplicate it for them), so the transaction is abandoned in that case.
+ * Without a queue (req->partial_ok false), a recipient that gets a 4xx
+ * must not let the others receive the message alone (a retry of the whole
+ * message would duplicate it for them), so the transaction is abandoned
+ * in that case.  With one, the others get it and the caller queues the
+ * deferred ones.  When a signal stops the run (io_net_set_stop()), the
+ * message is never ended: the session fails ERR_TEMP before the final
+ * dot or BDAT LAST.
  *
  * Many recipients: at most the server's LIMITS RCPTMAX (RFC 9422) go in
  * one transaction, and recipients answered 452 too many recipients (RFC
@@ -91,6 +95,9 @@ struct deliver_submit_req {
 	const char *dsn_ret;		/* -R: "FULL" or "HDRS" */
 	const char *dsn_envid;		/* -V, sent as xtext */
 	bool smtputf8;			/* -U */
+	/* A recipient's 4xx need not call the transaction off: the caller
+	 * queues the deferred recipients alone (the queue is on). */
+	bool partial_ok;
 	struct log *log;		/* may be NULL */
 	bool trace;			/* -v: transcript to log at LOG_INFO */
 };
@@ -124,6 +131,17 @@ void deliver_submit_result_free(struct deliver_submit_result *res);
  */
 enum err_kind deliver_submit_run(const struct deliver_submit_req *req,
     struct deliver_submit_result *res, struct err *e);
+
+/*
+ * Several messages over one connection (a queue run), one transaction or
+ * more each, in order: the route, TLS, AUTH, timeouts and log come from
+ * reqs[0]; each req its own envelope, message and options; res[i] gets
+ * req[i]'s results (every res initialised).  A session failure fails the
+ * message in hand and every later one alike.  Returns as
+ * deliver_submit_run().
+ */
+enum err_kind deliver_submit_run_many(const struct deliver_submit_req *reqs,
+    size_t n, struct deliver_submit_result *res, struct err *e);
 
 /* The one outcome of a result, as described above; e says why. */
 enum err_kind deliver_submit_outcome(const struct deliver_submit_result *res,

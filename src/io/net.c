@@ -28,6 +28,11 @@ io_net_now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* The front end's signal flag (io_net_set_stop); the world's state, so
+ * it lives here in io/, never below. */
+static volatile sig_atomic_t *stop_flag;
+static bool stop_held;
+
 int
 io_net_wait(int fd, short events, long long deadline)
 {
@@ -54,7 +59,27 @@ io_net_wait(int fd, short events, long long deadline)
 			return 0;
 		if (errno != EINTR)
 			return -1;
+		if (stop_flag != NULL && *stop_flag && !stop_held)
+			return -1;	/* errno EINTR: io_net_stopped() */
 	}
+}
+
+void
+io_net_set_stop(volatile sig_atomic_t *flag)
+{
+	stop_flag = flag;
+}
+
+bool
+io_net_stopped(void)
+{
+	return stop_flag != NULL && *stop_flag && !stop_held;
+}
+
+void
+io_net_hold_stop(bool hold)
+{
+	stop_held = hold;
 }
 
 long long

@@ -12,6 +12,8 @@
 #define POSTIE_IO_NET_H
 
 #include <netdb.h>
+#include <signal.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "util/err.h"
@@ -49,6 +51,23 @@ long long io_net_deadline(long long timeout_ms);
  * -1 with errno on error.  The one wait every io/ module uses.
  */
 int io_net_wait(int fd, short events, long long deadline);
+
+/*
+ * A flag a signal handler sets (SIGTERM, SIGINT, SIGHUP): once it is set,
+ * a wait interrupted by a signal returns -1 with errno EINTR instead of
+ * restarting, and every io/ caller fails with ERR_TEMP "interrupted by a
+ * signal".  The handler must be installed without SA_RESTART.  NULL: no
+ * flag (the default).
+ */
+void io_net_set_stop(volatile sig_atomic_t *flag);
+bool io_net_stopped(void);
+/*
+ * While held, the flag is not looked at: after the final dot the reply
+ * is awaited whatever happens (giving up then could make an accepted
+ * message look refused, and its retry a duplicate).
+ */
+void io_net_hold_stop(bool hold);
+#define IO_NET_STOPPED_TEXT "interrupted by a signal"
 
 /* Format a socket address as "ip:port" / "[ip6]:port". */
 void io_net_addrstr(const struct sockaddr *sa, char *out, size_t outlen);

@@ -200,6 +200,8 @@ write_all(struct io_session *s, const char *p, size_t n, size_t *done,
 		if (w == 0)
 			return err_set(e, ERR_TEMP, "timeout after %d s "
 			    "writing", timeout_s);
+		if (w == -1 && io_net_stopped())
+			return err_set(e, ERR_TEMP, IO_NET_STOPPED_TEXT);
 		if (w == -1)
 			return err_set(e, ERR_OS, "poll: %s", strerror(errno));
 	}
@@ -244,6 +246,8 @@ read_once(struct io_session *s, void *p, size_t cap, size_t *got,
 			*timed_out = true;
 			return err_set(e, ERR_TEMP, "timeout");
 		}
+		if (w == -1 && io_net_stopped())
+			return err_set(e, ERR_TEMP, IO_NET_STOPPED_TEXT);
 		if (w == -1)
 			return err_set(e, ERR_OS, "poll: %s", strerror(errno));
 		rc = sock_read(s, p, cap);

@@ -76,6 +76,7 @@ contains "$T/err" "$T/missing" "a missing aliases file: named"
 # ---- accounts by sender (msmtp's rule) ----------------------------------
 cat >"$T/conf" <<EOF
 defaults
+queue off
 host 127.0.0.1
 port $PORT
 account work

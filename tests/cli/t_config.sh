@@ -10,7 +10,7 @@ printf 'Subject: c\n\nbody\n' >"$T/in"
 write_conf "bogus_command 1"
 run_postie a@server.example
 is "$RC" 78 "unknown command: exit 78"
-contains "$T/err" "conf:7: unknown command 'bogus_command'" "unknown command: file and line"
+contains "$T/err" "conf:8: unknown command 'bogus_command'" "unknown command: file and line"
 
 # A -C file that does not exist.
 "$POSTIE" -C "$T/nonexistent" a@server.example <"$T/in" >"$T/out" 2>"$T/err"
@@ -29,6 +29,7 @@ defaults
 host 127.0.0.1
 domain client.example
 from def@client.example
+queue off
 
 account wrongport
 port 1

@@ -102,6 +102,9 @@ mkdir "$T/bin"
 for n in sendmail mailq newaliases; do
 	ln -s "$POSTIE" "$T/bin/$n"
 done
+# A private queue (as root the default is the system's spool).
+mkdir -p "$XDG_CONFIG_HOME/postie"
+printf 'queue_dir %s/q\n' "$T" >"$XDG_CONFIG_HOME/postie/config"
 "$T/bin/mailq" >"$T/out" 2>"$T/err"
 is "$?" 0 "mailq: exit 0"
 is "$(cat "$T/out")" "Mail queue is empty" "mailq: says the queue is empty"
@@ -112,6 +115,7 @@ sysconf=$(sed -n 's/^#define POSTIE_SYSTEM_CONF "\(.*\)"$/\1/p' "$top_builddir/c
 if [ -e "$sysconf" ]; then
 	skip "$sysconf exists: newaliases would read it"
 else
+	rm -f "$XDG_CONFIG_HOME/postie/config"
 	"$T/bin/newaliases" >"$T/out" 2>"$T/err"
 	is "$?" 0 "newaliases, no configuration: exit 0"
 	is "$(cat "$T/out" "$T/err")" "" "newaliases, no configuration: silent"

@@ -76,7 +76,8 @@ contains "$(env_of 1)" '^rcpt dsn@server\.example$' "no DSN at the server: no NO
 lacks "$(env_of 1)" 'RET=' "no DSN at the server: no RET"
 contains "$T/err" 'does not offer DSN' "no DSN at the server: -v says so"
 
-"$POSTIE" -bp >"$T/out" 2>"$T/err"
+write_conf "queue_dir $T/q"
+"$POSTIE" -C "$T/conf" -bp >"$T/out" 2>"$T/err"
 is "$?" 0 "-bp: exit 0"
 contains "$T/out" 'queue is empty' "-bp: says the queue is empty"
 

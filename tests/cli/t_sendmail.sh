@@ -178,6 +178,8 @@ else
 fi
 
 # ---- the other names ---------------------------------------------------------
+# A private queue (as root the default is the system's spool).
+echo "queue_dir $T/q" >>"$XDG_CONFIG_HOME/postie/config"
 "$T/bin/mailq" >"$T/out" 2>"$T/err"
 is "$?" 0 "mailq: exit 0"
 contains "$T/out" '^Mail queue is empty$' "mailq: the queue is empty"

@@ -23,7 +23,7 @@
 
 static const char *const step_names[STEP_COUNT] = {
 	"connect", "ehlo", "helo", "mail", "rcpt", "data", "dataend",
-	"rset", "noop", "quit", "vrfy", "starttls", "bdat"
+	"rset", "noop", "quit", "vrfy", "starttls", "bdat", "auth"
 };
 
 static void
@@ -47,7 +47,7 @@ usage(void)
 	    "[--auth-before-tls-only] [--scram-forge]\n"
 	    "\t[--scram-iterations N]\n"
 	    "steps: connect ehlo helo mail rcpt data dataend rset noop quit "
-	    "vrfy starttls bdat\n");
+	    "vrfy starttls bdat auth\n");
 	exit(2);
 }
 
@@ -521,6 +521,7 @@ testd_opts_step_of(enum smtp_server_cmd cmd)
 	case SMTP_SERVER_CMD_VRFY:	return STEP_VRFY;
 	case SMTP_SERVER_CMD_STARTTLS:	return STEP_STARTTLS;
 	case SMTP_SERVER_CMD_BDAT:	return STEP_BDAT;
+	case SMTP_SERVER_CMD_AUTH:	return STEP_AUTH;
 	default:			return STEP_NONE;
 	}
 }

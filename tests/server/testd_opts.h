@@ -38,6 +38,7 @@ enum testd_step {
 	STEP_VRFY,
 	STEP_STARTTLS,		/* TLS: --reply starttls=454 ... */
 	STEP_BDAT,		/* each BDAT command (RFC 3030) */
+	STEP_AUTH,		/* the AUTH command, before any exchange */
 	STEP_COUNT,
 	STEP_NONE = -1
 };

@@ -1172,6 +1172,47 @@ test_drop_in_commands(void)
 	conf_parse_free(&c);
 }
 
+/* The queue's commands (issue 6); durations in seconds. */
+static void
+test_queue_commands(void)
+{
+	static const struct {
+		const char *v;
+		long long want;
+	} ok[] = {
+		{ "90", 90 }, { "30m", 1800 }, { "4h", 14400 }, { "5d", 432000 },
+		{ "1h30m", 5400 }, { "2w", 1209600 }, { "0", 0 },
+	};
+	struct conf c;
+	struct err e;
+	char text[64];
+	size_t i;
+
+	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		snprintf(text, sizeof(text), "queue_lifetime %s\n", ok[i].v);
+		if (parse(&c, text, &e) != ERR_OK)
+			tap_ok(0, "queue_lifetime %s: %s", ok[i].v, e.msg);
+		else
+			tap_ok(conf_parse_seconds(conf_parse_find(&c, NULL),
+			    CONF_QUEUE_LIFETIME, -1) == ok[i].want,
+			    "queue_lifetime %s is %lld s", ok[i].v, ok[i].want);
+		conf_parse_free(&c);
+	}
+	parse_fails("queue_retry_min 5x\n", F ":1: queue_retry_min: '5x' is "
+	    "not a duration (such as 90, 30m, 4h or 5d)");
+	parse_fails("queue_retry_max 400d\n", F ":1: queue_retry_max: '400d' "
+	    "is not a duration (such as 90, 30m, 4h or 5d)");
+	parse_fails("queue_lifetime\n", F ":1: queue_lifetime: needs an "
+	    "argument");
+	parse_fails("queue_dir\n", F ":1: queue_dir: needs an argument");
+	value_is("queue off\n", NULL, CONF_QUEUE, "off", "queue off");
+	if (parse(&c, "defaults\n", &e) == ERR_OK)
+		tap_ok(conf_parse_seconds(conf_parse_find(&c, NULL),
+		    CONF_QUEUE_LIFETIME, 432000) == 432000,
+		    "queue_lifetime unset: the default");
+	conf_parse_free(&c);
+}
+
 int
 main(void)
 {
@@ -1192,6 +1233,7 @@ main(void)
 	test_key_names();
 	test_header_commands();
 	test_drop_in_commands();
+	test_queue_commands();
 
 	snprintf(tmpdir, sizeof(tmpdir), "%s/t_conf.XXXXXX",
 	    t != NULL && t[0] == '/' ? t : "/tmp");

@@ -125,6 +125,21 @@ test_queue(void)
 		tap_is_str(o.queue_rcpt, "example", "-qR: the recipient");
 	if (parses(&o, "-qSroot", "-qSroot", NULL))
 		tap_is_str(o.queue_sender, "root", "-qS: the sender");
+	if (parses(&o, "-q -I ID", "-q", "-I", "1lg8nc3acdvqslqr20su", NULL))
+		tap_ok(o.mode == CMD_MODE_RUN_QUEUE && o.queue_id != NULL &&
+		    strcmp(o.queue_id, "1lg8nc3acdvqslqr20su") == 0,
+		    "-q -I ID: one entry");
+	refused("-I abc needs -q", "-I", "abc", NULL);
+	refused("-I needs a queue id", "-q", "-I", "-f", NULL);
+	if (parses(&o, "--queue-delete ID", "--queue-delete", "abc", NULL))
+		tap_ok(o.mode == CMD_MODE_QUEUE_DELETE &&
+		    strcmp(o.queue_delete, "abc") == 0, "--queue-delete ID");
+	if (parses(&o, "--queue-delete=ID", "--queue-delete=abc", NULL))
+		tap_ok(o.mode == CMD_MODE_QUEUE_DELETE, "--queue-delete=ID");
+	refused("option --queue-delete needs an argument", "--queue-delete",
+	    NULL);
+	refused("--queue-delete needs a queue id", "--queue-delete", "-x",
+	    NULL);
 	refused("-q30x: not a queue run interval (such as 30m or 1h)", "-q30x",
 	    NULL);
 	refused("-q0: not a queue run interval (such as 30m or 1h)", "-q0",
