@@ -201,6 +201,8 @@ struct item {
 	const char **rcpts;		/* the pending recipients */
 	size_t *map;			/* rcpts index -> env index */
 	size_t n;
+	bool recorded;			/* its results are in ent.env */
+	bool locked;			/* not settled yet */
 };
 
 struct runner {
@@ -230,6 +232,7 @@ note(struct runner *r, enum err_kind rc, const char *msg)
 static void
 item_free(struct item *it)
 {
+	it->locked = false;
 	queue_store_unlock(&it->ent);
 	deliver_input_free(&it->in);
 	free(it->rcpts);
@@ -463,10 +466,38 @@ record(struct runner *r, struct item *it,
 	deliver_input_init(&j->in);
 }
 
+struct batch_run {
+	struct runner *r;
+	long long t0, lifetime;
+};
+
+/*
+ * A message of the batch is over (submit's done hook): its state goes to
+ * disk now, not after the session, so a crash later in the batch loses
+ * at most the message in flight.  An entry with failures to bounce waits
+ * for the end of the session (a bounce is a session of its own).
+ */
+static void
+batch_done(void *arg, size_t k, const struct deliver_submit_result *res)
+{
+	struct batch_run *br = arg;
+	struct runner *r = br->r;
+	struct item *it = &r->batch[k];
+	size_t i, failed = 0;
+
+	record(r, it, res, now_ms() - br->t0);
+	it->recorded = true;
+	for (i = 0; i < it->ent.env.nrcpt; i++)
+		failed += it->ent.env.rcpts[i].state == QUEUE_RCPT_FAILED;
+	if (failed == 0)
+		settle(r, it, br->lifetime, false);
+}
+
 /* Deliver the batch over one connection, then settle every entry. */
 static void
 deliver_batch(struct runner *r)
 {
+	struct batch_run br;
 	struct cmd_job *j = r->j;
 	struct deliver_submit_req base, *reqs = NULL;
 	struct deliver_submit_result *res = NULL;
@@ -479,7 +510,8 @@ deliver_batch(struct runner *r)
 		return;
 	if (io_net_stopped()) {		/* a signal: leave them as they are */
 		for (i = 0; i < n; i++)
-			item_free(&r->batch[i]);
+			if (r->batch[i].locked)
+				item_free(&r->batch[i]);
 		r->nbatch = 0;
 		r->batch_bytes = 0;
 		return;
@@ -492,6 +524,9 @@ deliver_batch(struct runner *r)
 	cmd_job_hostname_of(j, j->acct, j->helo, sizeof(j->helo));
 	lifetime = conf_parse_seconds(j->acct, CONF_QUEUE_LIFETIME,
 	    LIFETIME_DEFAULT);
+	br.r = r;
+	br.t0 = t0;
+	br.lifetime = lifetime;
 	reqs = calloc(n, sizeof(*reqs));
 	res = calloc(n, sizeof(*res));
 	if (reqs == NULL || res == NULL)
@@ -513,12 +548,21 @@ deliver_batch(struct runner *r)
 			reqs[i].partial_ok = true;
 			deliver_submit_result_init(&res[i]);
 		}
+		reqs[0].done = batch_done;
+		reqs[0].done_arg = &br;
 		(void)deliver_submit_run_many(reqs, n, res, &e);
 	}
 	for (i = 0; i < n; i++) {
 		struct item *it = &r->batch[i];
 
-		if (res != NULL && res[i].rcpt != NULL)
+		if (!it->locked) {		/* settled by batch_done */
+			if (res != NULL)
+				deliver_submit_result_free(&res[i]);
+			continue;
+		}
+		if (it->recorded)
+			;
+		else if (res != NULL && res[i].rcpt != NULL)
 			record(r, it, &res[i], now_ms() - t0);
 		else {		/* it never ran: the reason on every one */
 			size_t k;
@@ -611,6 +655,8 @@ take(struct runner *r, const char *id)
 	    r->batch_bytes + it.ent.size > BATCH_BYTES ||
 	    entry_account(j, &r->batch[0].ent.env) != acct))
 		deliver_batch(r);
+	it.locked = true;
+	it.recorded = false;
 	r->batch[r->nbatch++] = it;
 	r->batch_bytes += it.ent.size;
 }

@@ -712,11 +712,18 @@ message_free(struct run *r)
 static void
 message_over(struct run *r)
 {
+	fail_all(r->res, SMTP_CLIENT_TEMP, NULL, "session ended early");
+	if (r->k > 0) {
+		strlcpy(r->res->relay, r->results[0].relay,
+		    sizeof(r->res->relay));
+		strlcpy(r->res->tls, r->results[0].tls, sizeof(r->res->tls));
+	}
+	if (r->reqs[0].done != NULL)
+		r->reqs[0].done(r->reqs[0].done_arg, r->k, r->res);
 	if (r->k + 1 >= r->nmsg) {
 		smtp_client_quit(r->c);
 		return;
 	}
-	fail_all(r->res, SMTP_CLIENT_TEMP, NULL, "session ended early");
 	message_free(r);
 	r->k++;
 	r->req = &r->reqs[r->k];

@@ -77,6 +77,8 @@
 
 #define DELIVER_TEXT_MAX 512
 
+struct deliver_submit_result;
+
 struct deliver_submit_req {
 	const char *host;
 	const char *port;		/* "25", "587"... */
@@ -100,6 +102,16 @@ struct deliver_submit_req {
 	bool partial_ok;
 	struct log *log;		/* may be NULL */
 	bool trace;			/* -v: transcript to log at LOG_INFO */
+	/*
+	 * deliver_submit_run_many(): called (reqs[0]'s) as soon as message
+	 * k is over and its results are final, while the session goes on
+	 * with the next, so the caller can record them at once (a crash
+	 * later loses nothing it was told).  A session that fails calls it
+	 * for no message after that: the results are in res on return.
+	 */
+	void (*done)(void *arg, size_t k,
+	    const struct deliver_submit_result *res);
+	void *done_arg;
 };
 
 struct deliver_rcpt_result {
