@@ -623,10 +623,18 @@ take(struct runner *r, const char *id)
 	memset(&it, 0, sizeof(it));
 	err_clear(&e);
 	if (queue_store_lock(&r->q, id, &it.ent, &st, &e) != ERR_OK) {
-		queue_store_unlock(&it.ent);
-		/* Busy: another runner has it.  Gone: delivered meanwhile. */
-		if (st != QUEUE_STORE_BUSY && st != QUEUE_STORE_GONE)
+		/* A damaged entry goes to dead/ (with its error in the log
+		 * and the exit status), not in the way of every later run. */
+		if (st == QUEUE_STORE_DAMAGED) {
+			log_msg(&j->mlog, LOG_ERR, "%s; moved to dead/", e.msg);
 			note(r, e.kind, e.msg);
+			err_clear(&e);
+			if (queue_store_to_dead(&r->q, &it.ent, &e) != ERR_OK)
+				note(r, e.kind, e.msg);
+		/* Busy: another runner has it.  Gone: delivered meanwhile. */
+		} else if (st != QUEUE_STORE_BUSY && st != QUEUE_STORE_GONE)
+			note(r, e.kind, e.msg);
+		queue_store_unlock(&it.ent);
 		return;
 	}
 	acct = entry_account(j, &it.ent.env);
@@ -777,9 +785,17 @@ age(long long secs, char *out, size_t outlen)
 		snprintf(out, outlen, "%lldd", secs / 86400);
 }
 
+static void
+header(FILE *out)
+{
+	fprintf(out, "%-20s %10s %6s  %s\n", "ID", "SIZE", "AGE",
+	    "SENDER / RECIPIENTS");
+}
+
 enum err_kind
 cmd_queue_list(struct cmd_job *j, FILE *out, struct err *e)
 {
+	enum queue_store_status st;
 	struct queue_store q;
 	char **ids = NULL, a[32], nx[32];
 	size_t n = 0, i, k, shown = 0;
@@ -796,15 +812,19 @@ cmd_queue_list(struct cmd_job *j, FILE *out, struct err *e)
 		unsigned long long size = 0;
 
 		queue_env_init(&env);
-		if (queue_store_read(&q, ids[i], &env, &size, NULL, e) !=
+		if (queue_store_read(&q, ids[i], &env, &size, &st, e) !=
 		    ERR_OK) {
+			if (st != QUEUE_STORE_GONE) {	/* shown, not hidden */
+				if (shown++ == 0)
+					header(out);
+				fprintf(out, "%-20s (%s)\n", ids[i], e->msg);
+			}
 			queue_env_free(&env);
 			err_clear(e);
 			continue;	/* gone since the listing */
 		}
 		if (shown++ == 0)
-			fprintf(out, "%-20s %10s %6s  %s\n", "ID", "SIZE", "AGE",
-			    "SENDER / RECIPIENTS");
+			header(out);
 		age(now - env.created, a, sizeof(a));
 		age(env.next - now, nx, sizeof(nx));
 		fprintf(out, "%-20s %10llu %6s  <%s>%s, attempts %u, next %s\n",
@@ -836,13 +856,15 @@ cmd_queue_delete(struct cmd_job *j, const char *id, struct err *e)
 {
 	struct queue_store q;
 	struct queue_entry ent;
+	enum queue_store_status st;
 	enum err_kind rc;
 
 	if (!queue_env_valid_id(id))
 		return err_set(e, ERR_USAGE, "'%s' is no queue id", id);
 	if (open_queue(j, false, &q, e) != ERR_OK)
 		return e->kind;
-	if ((rc = queue_store_lock(&q, id, &ent, NULL, e)) == ERR_OK)
+	rc = queue_store_lock(&q, id, &ent, &st, e);
+	if (rc == ERR_OK || st == QUEUE_STORE_DAMAGED)	/* damaged: too */
 		rc = queue_store_remove(&q, &ent, e);
 	queue_store_unlock(&ent);
 	queue_store_close(&q);

@@ -807,6 +807,14 @@ queue_store_lock(struct queue_store *q, const char *id,
 	}
 	if ((rc = lock_verify(q, fd, id, msg, &sb, st, e)) == ERR_OK)
 		rc = read_env(q, id, &ent->env, st, e);
+	if (rc == ERR_DATA && *st == QUEUE_STORE_FAILED) {
+		/* Damaged: kept locked, so it can be moved aside. */
+		*st = QUEUE_STORE_DAMAGED;
+		memcpy(ent->id, id, strlen(id) + 1);
+		ent->msg_fd = fd;
+		ent->size = (unsigned long long)sb.st_size;
+		return rc;
+	}
 	if (rc != ERR_OK) {
 		close(fd);
 		return rc;

@@ -100,6 +100,9 @@ enum queue_store_status {
 	QUEUE_STORE_OK,		/* got it */
 	QUEUE_STORE_BUSY,	/* locked by another process (ERR_TEMP) */
 	QUEUE_STORE_GONE,	/* no such entry (ERR_DATA): skip it */
+	QUEUE_STORE_DAMAGED,	/* lock(): its .env does not parse (ERR_DATA);
+				 * ent holds the lock (env empty) so that
+				 * to_dead() or remove() can clear it */
 	QUEUE_STORE_FAILED	/* anything else: see the kind */
 };
 

@@ -267,6 +267,33 @@ is "$(entries)" 0 "a bounce refused for good: not left in the queue"
 is "$(find "$Q/dead" -name '*.env' | wc -l | tr -d ' ')" 1 "a bounce refused for good: in dead/"
 stop_testd
 
+# A damaged entry (an .env cut short) is shown by mailq, not hidden; a
+# run moves it to dead/ once (exit 65) instead of failing every run, and
+# --queue-delete removes one.
+start_testd
+qconf
+for i in 1 2 3; do
+	run_postie -odq "dmg$i@server.example"
+done
+# shellcheck disable=SC2046 # ids: no blanks
+set -- $(find "$Q" -maxdepth 1 -name '*.env' | sort)
+sed -i '$d' "$1"
+sed -i '$d' "$3"
+mailq_out
+contains "$T/mailq" "^$(basename "$1" .env) \\(.*cut short" "damaged entry: mailq shows it with why"
+contains "$T/mailq" '^3 messages in the queue$' "damaged entry: counted"
+"$POSTIE" -C "$T/conf" --queue-delete "$(basename "$3" .env)" >"$T/out" 2>"$T/err"
+is "$?" 0 "damaged entry: --queue-delete removes it"
+"$POSTIE" -C "$T/conf" -qf >"$T/out" 2>"$T/err"
+is "$?" 65 "damaged entry: the run says so (exit 65)"
+is "$(nfiles 'msg-*.eml')" 1 "damaged entry: the good one delivered"
+[ -f "$Q/dead/$(basename "$1")" ]
+ok $? "damaged entry: moved to dead/"
+"$POSTIE" -C "$T/conf" -qf >"$T/out" 2>"$T/err"
+is "$?" 0 "damaged entry: the next run is clean"
+is "$(entries)" 0 "damaged entry: the queue is empty"
+stop_testd
+
 # A full disk: never exit 0 for a message that was not stored (root: a
 # 64 KiB tmpfs in a private mount namespace).
 if [ "$(id -u)" -eq 0 ] && command -v unshare >/dev/null 2>&1; then
