@@ -136,7 +136,7 @@ queue_first(struct cmd_job *j, struct err *e)
 	int fd;
 
 	if (cmd_queue_store_new(j, qid, sizeof(qid), e) != ERR_OK)
-		return e->kind;
+		return e->kind == ERR_IO ? (e->kind = ERR_TEMP) : e->kind;
 	log_msg(&j->log, LOG_INFO, "queued as %s", qid);
 	log_msg(&j->mlog, LOG_INFO, "from=<%s> queued as %s (%s)", j->from, qid,
 	    j->o.delivery == CMD_DELIVER_QUEUE ? "-odq" : "-odb");

@@ -1004,7 +1004,10 @@ cmd_job_submit(struct cmd_job *j, bool quiet, struct err *e)
 	deliver_submit_result_free(&res);
 	if (qrc != ERR_OK) {
 		j->reported = false;
-		return err_set(e, qrc, "%s (and the message could not be "
+		/* Not stored after an I/O error (a failed fsync): a retry
+		 * may work, 75; no space or no permission stays what it is. */
+		return err_set(e, qrc == ERR_IO ? ERR_TEMP : qrc, "%s (and "
+		    "the message could not be "
 		    "queued: %s)", e->msg, qe.msg);
 	}
 	strlcpy(j->queued_as, qid, sizeof(j->queued_as));
