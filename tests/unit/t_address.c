@@ -267,8 +267,7 @@ test_limits(void)
 	tap_is_int(mail_address_parse_list(s, len, &l, &e), ERR_OK,
 	    "100000 addresses parse");
 	secs = tap_seconds_since(t0);
-	tap_ok(secs < 1.0, "100000 addresses in under a second (%.3fs)",
-	    secs);
+	tap_diag("100000 addresses took %.3fs (speed: bench/, not here)", secs);
 	tap_is_int((long long)l.n, MAIL_ADDRESS_MAX, "all kept");
 	tap_is_str(l.addrs[MAIL_ADDRESS_MAX - 1], "u99999@d89.test",
 	    "last one right");
@@ -330,7 +329,7 @@ test_nesting(void)
 	t0 = clock();
 	tap_is_str(parse(s), "a@b.test", "100000 nested comments, closed");
 	dt = tap_seconds_since(t0);
-	tap_ok(dt < 1.0, "100000 nested comments: linear (%.3fs)", dt);
+	tap_diag("100000 nested comments took %.3fs", dt);
 	s[2 * n - 1] = 'x';
 	fails(s, "unterminated comment", "'((((", "100000 nested comments, one "
 	    "')' short");
@@ -466,7 +465,7 @@ test_many(void)
 	tap_is_int(mail_address_parse_list(s, o, &l, &e), ERR_DATA,
 	    "100001 addresses in one text refused");
 	dt = tap_seconds_since(t0);
-	tap_ok(dt < 1.0, "... in linear time (%.3fs)", dt);
+	tap_diag("... took %.3fs", dt);
 	tap_ok(strstr(e.msg, "too many addresses") != NULL,
 	    "... saying too many (%s)", e.msg);
 	tap_is_int((long long)l.n, 1, "... and the list is left as it was");
@@ -491,7 +490,7 @@ test_many(void)
 	tap_is_int(mail_address_parse_list(s, o, &l, &e), ERR_OK,
 	    "100000 mixed forms (names, comments, groups)");
 	dt = tap_seconds_since(t0);
-	tap_ok(dt < 1.5, "... in linear time (%.3fs)", dt);
+	tap_diag("... took %.3fs", dt);
 	tap_is_int((long long)l.n, MAIL_ADDRESS_MAX, "... all kept");
 	mail_address_list_free(&l);
 	free(s);
@@ -503,7 +502,7 @@ test_many(void)
 	tap_is_int(mail_address_parse_list(s, len, &l, &e), ERR_OK,
 	    "200000 duplicates");
 	dt = tap_seconds_since(t0);
-	tap_ok(dt < 1.0, "... in linear time (%.3fs)", dt);
+	tap_diag("... took %.3fs", dt);
 	tap_is_int((long long)l.n, 2, "... local parts differ in case: 2");
 	mail_address_list_free(&l);
 	free(s);
