@@ -404,6 +404,11 @@ report(const struct cmd_job *j, const struct deliver_submit_result *res,
 {
 	size_t i, n = 0;
 
+	for (i = 0; i < res->nrcpt && res->sender_refused; i++)
+		if (res->rcpt[i].outcome == SMTP_CLIENT_OK)
+			break;
+	if (res->sender_refused && i == res->nrcpt)
+		return 0;	/* nobody got it: the final line says why */
 	for (i = 0; i < res->nrcpt; i++) {
 		const struct deliver_rcpt_result *rr = &res->rcpt[i];
 
@@ -851,7 +856,8 @@ log_result(struct cmd_job *j, const struct deliver_submit_result *res,
 	m.size = deliver_input_size(&j->in);
 	m.duration_ms = ms;
 	m.outcome = outcome(res, kind);
-	m.error = res->session_err != ERR_OK ? res->session_text : NULL;
+	m.error = res->session_err != ERR_OK || res->sender_refused ?
+	    res->session_text : NULL;
 	if (qid != NULL && qid[0] != '\0' && deferred(res) > 0) {
 		snprintf(queued, sizeof(queued), "queued as %s%s%s", qid,
 		    m.error != NULL ? ": " : "", m.error != NULL ? m.error : "");

@@ -627,6 +627,14 @@ txn_done(struct run *r, const struct smtp_client_event *ev)
 	struct batch *b = &r->batch;
 	size_t i;
 
+	/* The sender refused: one reason for all, the sender's. */
+	if (ev->mail_refused && b->n > 0) {
+		r->res->sender_refused = true;
+		snprintf(r->res->session_text, sizeof(r->res->session_text),
+		    "sender <%.200s> refused: %.280s", r->req->mail_from,
+		    r->res->rcpt[r->env.map[b->map[0]]].text);
+	}
+
 	if (ev->accepted == 0 && ev->outcome == SMTP_CLIENT_TEMP) {
 		b->stop = true;
 		for (i = 0; i < b->ntodo; i++)
@@ -1140,6 +1148,10 @@ deliver_submit_outcome(const struct deliver_submit_result *res,
 		err_clear(e);
 		return ERR_OK;
 	}
+	if (res->sender_refused)
+		return err_set(e, temp > 0 ? ERR_TEMP : first_perm != NULL ?
+		    perm_kind(first_perm) : ERR_UNAVAILABLE, "%s",
+		    res->session_text);
 	if (temp > 0)
 		return err_set(e, ERR_TEMP, "%s", first_temp->text);
 	if (res->session_err != ERR_OK && res->session_err != ERR_TEMP)

@@ -127,6 +127,9 @@ struct deliver_submit_result {
 	char relay[IO_NET_ADDRSTR_MAX + 256];	/* "host [addr:port]" */
 	char tls[32];				/* "TLS1.3"; "" without TLS */
 	unsigned flights;			/* writes we made */
+	/* The server refused the sender (MAIL): session_text says so, and
+	 * no recipient is to blame. */
+	bool sender_refused;
 	/* Why the session failed before any recipient was decided. */
 	enum err_kind session_err;
 	char session_text[DELIVER_TEXT_MAX];

@@ -174,6 +174,8 @@ struct smtp_client_event {
 	 * ERR_TEMP, PERM otherwise.
 	 */
 	size_t accepted;
+	/* EV_TXN_DONE: MAIL was refused (the reply that decided everyone). */
+	bool mail_refused;
 	/* EV_FAILED: what kind of failure (ERR_TEMP, ERR_PROTOCOL, ...) */
 	enum err_kind err;
 };

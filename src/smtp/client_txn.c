@@ -576,6 +576,7 @@ cl_txn_next_event(struct smtp_client *c, struct smtp_client_event *ev)
 	}
 	ev->type = SMTP_CLIENT_EV_TXN_DONE;
 	ev->accepted = ok;
+	ev->mail_refused = t->mail_failed;
 	ev->outcome = ok > 0 ? SMTP_CLIENT_OK :
 	    temp > 0 ? SMTP_CLIENT_TEMP : SMTP_CLIENT_PERM;
 	ev->reply = t->final_reply;

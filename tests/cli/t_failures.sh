@@ -88,4 +88,15 @@ wait_session 1
 contains "$SRV/dir/session-1.log" '^C: <DATA 0 bytes>$' "all refused, DATA 354: a lone dot, no message data"
 stop_testd
 
+# A refused sender is the sender's fault: one line saying so, no line
+# blaming each recipient.
+start_testd --reply 'mail=553 5.7.1 not you'
+write_conf
+printf 'Subject: s\n\nbody\n' >"$T/in"
+run_postie a@server.example b@server.example
+is "$RC" 69 "sender refused, two recipients: exit 69"
+is "$(wc -l <"$T/err" | tr -d ' ')" 1 "sender refused: one line on stderr"
+contains "$T/err" '^postie: sender <sender@client\.example> refused: 553 5\.7\.1 not you$' "sender refused: the line names the sender"
+stop_testd
+
 done_testing
