@@ -613,12 +613,16 @@ test_damaged(void)
 	entry_file(p, sizeof(p), qdir, id, "env");
 	write_text(p, "postie-queue 1\nid x\n", 20);
 	tap_ok(queue_store_lock(&q, id, &ent, &st, &e) == ERR_DATA &&
-	    st == QUEUE_STORE_FAILED, "a damaged .env: ERR_DATA");
+	    st == QUEUE_STORE_DAMAGED, "a damaged .env: ERR_DATA, DAMAGED");
 	snprintf(want, sizeof(want), "%s: queue entry: line 2: bad id", p);
 	tap_is_str(e.msg, want, "... naming file and line");
+	tap_ok(queue_entry_msg_fd(&ent) != -1 &&
+	    queue_store_lock(&q, id, &ent2, &st, &e) == ERR_TEMP &&
+	    st == QUEUE_STORE_BUSY, "... kept locked, so it can be cleared");
+	queue_store_unlock(&ent2);
 	queue_store_unlock(&ent);
 	tap_ok(queue_store_lock(&q, id, &ent2, &st, &e) == ERR_DATA &&
-	    st == QUEUE_STORE_FAILED, "... and the lock was let go");
+	    st == QUEUE_STORE_DAMAGED, "... and the lock was let go");
 	queue_store_unlock(&ent2);
 	write_text(p, "postie-queue 1\nid 0123456789abcdef\ncreated 1\n"
 	    "attempts 0\nnext 0\nlast 0\nfrom <>\nend\n", 82);
