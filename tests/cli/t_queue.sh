@@ -206,6 +206,20 @@ is "$(entries)" 0 "--queue-delete: the entry is gone"
 is "$?" 64 "--queue-delete with a path: refused"
 stop_testd
 
+# The retry schedule follows queue_retry_min / queue_retry_max.
+start_testd --reply 'mail=451 4.3.0 try later'
+qconf "queue_retry_min 1h" "queue_retry_max 3h"
+run_postie f@server.example
+mailq_out
+contains "$T/mailq" 'attempts 1, next 60m$' "queue_retry_min 1h: the first retry in an hour"
+"$POSTIE" -C "$T/conf" -qf >"$T/out" 2>"$T/err"
+"$POSTIE" -C "$T/conf" -qf >"$T/out" 2>"$T/err"
+mailq_out
+contains "$T/mailq" 'attempts 3, next 3h$' "queue_retry_max 3h: doubling stops there (1h, 2h, 3h)"
+id=$(find "$Q" -maxdepth 1 -name '*.env' | sed 's|.*/||; s|\.env$||')
+"$POSTIE" -C "$T/conf" --queue-delete "$id" >"$T/out" 2>"$T/err"
+stop_testd
+
 # queue off: a temporary failure is exit 75, nothing stored.
 start_testd --reply 'mail=451 4.3.0 try later'
 qconf "queue off"
