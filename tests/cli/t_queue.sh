@@ -209,13 +209,19 @@ stop_testd
 # The retry schedule follows queue_retry_min / queue_retry_max.
 start_testd --reply 'mail=451 4.3.0 try later'
 qconf "queue_retry_min 1h" "queue_retry_max 3h"
+# wait_s: the entry's next attempt less its last one, in seconds.
+wait_s() {
+	awk '$1 == "next" { n = $2 } $1 == "last" { l = $2 } END { print n - l }' \
+	    "$(find "$Q" -maxdepth 1 -name '*.env')"
+}
 run_postie f@server.example
-mailq_out
-contains "$T/mailq" 'attempts 1, next 60m$' "queue_retry_min 1h: the first retry in an hour"
+is "$(wait_s)" 3600 "queue_retry_min 1h: the first retry in an hour"
 "$POSTIE" -C "$T/conf" -qf >"$T/out" 2>"$T/err"
+is "$(wait_s)" 7200 "then two hours"
 "$POSTIE" -C "$T/conf" -qf >"$T/out" 2>"$T/err"
+is "$(wait_s)" 10800 "queue_retry_max 3h: doubling stops there"
 mailq_out
-contains "$T/mailq" 'attempts 3, next 3h$' "queue_retry_max 3h: doubling stops there (1h, 2h, 3h)"
+contains "$T/mailq" 'attempts 3, next [23]h$' "mailq: attempts and the next attempt"
 id=$(find "$Q" -maxdepth 1 -name '*.env' | sed 's|.*/||; s|\.env$||')
 "$POSTIE" -C "$T/conf" --queue-delete "$id" >"$T/out" 2>"$T/err"
 stop_testd
