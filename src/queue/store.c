@@ -766,6 +766,22 @@ lock_verify(struct queue_store *q, int fd, const char *id, const char *msg,
 	return ERR_OK;
 }
 
+/* What lock() and read() check first: the id's form, and a queue. */
+static enum err_kind
+entry_first(const struct queue_store *q, const char *id,
+    enum queue_store_status *st, struct err *e)
+{
+	if (!queue_env_valid_id(id))
+		return err_set(e, ERR_USAGE, "'%s' is not a queue entry id",
+		    id != NULL ? id : "");
+	if (q->dfd == -1) {
+		*st = QUEUE_STORE_GONE;
+		return err_set(e, ERR_DATA, "queue entry %s: no such entry",
+		    id);
+	}
+	return ERR_OK;
+}
+
 enum err_kind
 queue_store_lock(struct queue_store *q, const char *id,
     struct queue_entry *ent, enum queue_store_status *st, struct err *e)
@@ -780,14 +796,8 @@ queue_store_lock(struct queue_store *q, const char *id,
 		st = &dummy;
 	*st = QUEUE_STORE_FAILED;
 	entry_init(ent);
-	if (!queue_env_valid_id(id))
-		return err_set(e, ERR_USAGE, "'%s' is not a queue entry id",
-		    id != NULL ? id : "");
-	if (q->dfd == -1) {
-		*st = QUEUE_STORE_GONE;
-		return err_set(e, ERR_DATA, "queue entry %s: no such entry",
-		    id);
-	}
+	if ((rc = entry_first(q, id, st, e)) != ERR_OK)
+		return rc;
 	entry_name(msg, id, "msg");
 	if ((rc = open_entry_file(q, q->dfd, id, msg, &fd, &sb, st, e)) !=
 	    ERR_OK)
@@ -959,14 +969,8 @@ queue_store_read(struct queue_store *q, const char *id,
 		st = &dummy;
 	*st = QUEUE_STORE_FAILED;
 	queue_env_free(env);
-	if (!queue_env_valid_id(id))
-		return err_set(e, ERR_USAGE, "'%s' is not a queue entry id",
-		    id != NULL ? id : "");
-	if (q->dfd == -1) {
-		*st = QUEUE_STORE_GONE;
-		return err_set(e, ERR_DATA, "queue entry %s: no such entry",
-		    id);
-	}
+	if ((rc = entry_first(q, id, st, e)) != ERR_OK)
+		return rc;
 	entry_name(msg, id, "msg");
 	if (fstatat(q->dfd, msg, &sb, AT_SYMLINK_NOFOLLOW) == -1) {
 		if (errno != ENOENT)
