@@ -105,9 +105,18 @@ enum err_kind cmd_job_route(struct cmd_job *j, struct deliver_submit_req *req,
 enum err_kind cmd_job_deliver(struct cmd_job *j,
     struct deliver_submit_result *res, struct err *e);
 
+/* What a log line is about: the message as sent, its envelope. */
+struct cmd_job_sent {
+	const struct deliver_input *msg;
+	const char *from;
+	const char *const *rcpts;	/* in the order of the result's */
+	size_t nrcpt;
+};
+
 /* The message's log line for a result (qid: its queue entry, or NULL). */
-void cmd_job_log(struct cmd_job *j, const struct deliver_submit_result *res,
-    enum err_kind kind, long long ms, const char *qid);
+void cmd_job_log(struct cmd_job *j, const struct cmd_job_sent *sent,
+    const struct deliver_submit_result *res, enum err_kind kind, long long ms,
+    const char *qid);
 
 /* -bv: print the route, envelope and header of the prepared message. */
 enum err_kind cmd_job_verify(struct cmd_job *j, FILE *out, struct err *e);

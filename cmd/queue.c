@@ -71,16 +71,6 @@ now_s(void)
 	return (long long)time(NULL);
 }
 
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	if (clock_gettime(CLOCK_MONOTONIC, &ts) == -1)
-		return 0;
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Seconds to wait after the attempts-th failed attempt. */
 static long long
 backoff(const struct cmd_job *j, unsigned attempts)
@@ -431,6 +421,7 @@ record(struct runner *r, struct item *it,
 {
 	struct cmd_job *j = r->j;
 	struct queue_env *env = &it->ent.env;
+	struct cmd_job_sent sent;
 	struct err e;
 	enum err_kind rc;
 	size_t i;
@@ -453,17 +444,12 @@ record(struct runner *r, struct item *it,
 	env->attempts++;
 	env->last = now_s();
 	env->next = env->last + backoff(j, env->attempts);
-	/* The log line names the entry's sender and recipients. */
-	strlcpy(j->from, env->from != NULL ? env->from : "", sizeof(j->from));
-	mail_address_list_free(&j->rcpts);
-	mail_address_list_init(&j->rcpts);
-	for (i = 0; i < it->n; i++)
-		(void)mail_address_list_add(&j->rcpts, it->rcpts[i], &e);
+	sent.msg = &it->in;
+	sent.from = env->from != NULL ? env->from : "";
+	sent.rcpts = it->rcpts;
+	sent.nrcpt = it->n;
 	rc = deliver_submit_outcome(res, &e);
-	deliver_input_free(&j->in);
-	j->in = it->in;		/* borrowed for the log line's size and id */
-	cmd_job_log(j, res, rc, ms, env->id);
-	deliver_input_init(&j->in);
+	cmd_job_log(j, &sent, res, rc, ms, env->id);
 }
 
 struct batch_run {
@@ -485,7 +471,7 @@ batch_done(void *arg, size_t k, const struct deliver_submit_result *res)
 	struct item *it = &r->batch[k];
 	size_t i, failed = 0;
 
-	record(r, it, res, now_ms() - br->t0);
+	record(r, it, res, io_net_now_ms() - br->t0);
 	it->recorded = true;
 	for (i = 0; i < it->ent.env.nrcpt; i++)
 		failed += it->ent.env.rcpts[i].state == QUEUE_RCPT_FAILED;
@@ -503,7 +489,7 @@ deliver_batch(struct runner *r)
 	struct deliver_submit_result *res = NULL;
 	struct cmd_tls_files tf;
 	struct err e;
-	long long t0 = now_ms(), lifetime;
+	long long t0 = io_net_now_ms(), lifetime;
 	size_t i, n = r->nbatch;
 
 	if (n == 0)
@@ -563,7 +549,7 @@ deliver_batch(struct runner *r)
 		if (it->recorded)
 			;
 		else if (res != NULL && res[i].rcpt != NULL)
-			record(r, it, &res[i], now_ms() - t0);
+			record(r, it, &res[i], io_net_now_ms() - t0);
 		else {		/* it never ran: the reason on every one */
 			size_t k;
 
@@ -705,7 +691,7 @@ run(struct runner *r, const char *only, struct err *e)
 	for (i = 0; i < n && !io_net_stopped(); i++) {
 		if (only != NULL && strstr(ids[i], only) == NULL)
 			continue;
-		if (r->deadline_ms > 0 && now_ms() > r->deadline_ms)
+		if (r->deadline_ms > 0 && io_net_now_ms() > r->deadline_ms)
 			break;
 		take(r, ids[i]);
 	}
@@ -756,7 +742,7 @@ cmd_queue_after_success(struct cmd_job *j)
 		return;		/* no queue: nothing waits */
 	r.j = j;
 	r.account = acct->name;
-	r.deadline_ms = now_ms() + AFTER_SUCCESS_MS;
+	r.deadline_ms = io_net_now_ms() + AFTER_SUCCESS_MS;
 	(void)run(&r, NULL, &e);
 	queue_store_close(&r.q);
 }

@@ -27,6 +27,7 @@
 #include "conf/load.h"
 #include "deliver/msglog.h"
 #include "deliver/submit.h"
+#include "io/net.h"
 #include "mail/header.h"
 #include "mail/idn.h"
 #include "smtp/sasl.h"
@@ -755,13 +756,13 @@ cmd_job_prepare(struct cmd_job *j, char **rcpts, size_t nrcpt, struct err *e)
 
 /* The Message-ID of the header as sent, without <>, into out ("" none). */
 static void
-message_id(const struct cmd_job *j, char *out, size_t outlen)
+message_id(const struct deliver_input *msg, char *out, size_t outlen)
 {
 	struct mail_header_field f;
 	size_t pos = 0, a, b;
 
 	out[0] = '\0';
-	while (mail_header_next(buf_str(&j->in.header), j->in.header.len, &pos,
+	while (mail_header_next(buf_str(&msg->header), msg->header.len, &pos,
 	    &f) == 1) {
 		if (!mail_header_is(&f, "Message-ID"))
 			continue;
@@ -824,8 +825,9 @@ json_line(FILE *fp, const char *obj)
 
 /* One line for the message (deliver/msglog.h). */
 static void
-log_result(struct cmd_job *j, const struct deliver_submit_result *res,
-    enum err_kind kind, long long ms, const char *qid)
+log_result(struct cmd_job *j, const struct cmd_job_sent *sent,
+    const struct deliver_submit_result *res, enum err_kind kind, long long ms,
+    const char *qid)
 {
 	struct deliver_msglog m;
 	struct deliver_msglog_rcpt *r;
@@ -841,19 +843,19 @@ log_result(struct cmd_job *j, const struct deliver_submit_result *res,
 	if ((r = calloc(res->nrcpt + 1, sizeof(*r))) == NULL)
 		return;
 	for (i = 0; i < res->nrcpt; i++) {
-		r[i].addr = j->rcpts.addrs[i];
+		r[i].addr = i < sent->nrcpt ? sent->rcpts[i] : "";
 		r[i].status = rcpt_status(res->rcpt[i].outcome);
 		r[i].reply = res->rcpt[i].text;
 	}
-	message_id(j, id, sizeof(id));
+	message_id(sent->msg, id, sizeof(id));
 	memset(&m, 0, sizeof(m));
 	m.msgid = id;
-	m.from = j->from;
+	m.from = sent->from;
 	m.rcpts = r;
 	m.nrcpt = res->nrcpt;
 	m.relay = res->relay;
 	m.tls = res->tls;
-	m.size = deliver_input_size(&j->in);
+	m.size = deliver_input_size(sent->msg);
 	m.duration_ms = ms;
 	m.outcome = outcome(res, kind);
 	m.error = res->session_err != ERR_OK || res->sender_refused ?
@@ -875,16 +877,6 @@ log_result(struct cmd_job *j, const struct deliver_submit_result *res,
 		    buf_str(&line));
 	buf_free(&line);
 	free(r);
-}
-
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	if (clock_gettime(CLOCK_MONOTONIC, &ts) == -1)
-		return 0;
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* The smarthost (direct MX delivery is issue 7). */
@@ -981,8 +973,9 @@ enum err_kind
 cmd_job_submit(struct cmd_job *j, bool quiet, struct err *e)
 {
 	struct deliver_submit_result res;
+	struct cmd_job_sent sent;
 	char qid[64] = "";
-	long long t0 = now_ms();
+	long long t0 = io_net_now_ms();
 	enum err_kind rc, qrc = ERR_OK;
 	struct err qe;
 
@@ -1006,7 +999,11 @@ cmd_job_submit(struct cmd_job *j, bool quiet, struct err *e)
 	/* Every failure already has its line: no summary repeating one. */
 	j->reported = !quiet && report(j, &res, qid[0] != '\0') > 0 &&
 	    rc != ERR_OK && res.session_err == ERR_OK;
-	log_result(j, &res, rc, now_ms() - t0, qid);
+	sent.msg = &j->in;
+	sent.from = j->from;
+	sent.rcpts = (const char *const *)j->rcpts.addrs;
+	sent.nrcpt = j->rcpts.n;
+	log_result(j, &sent, &res, rc, io_net_now_ms() - t0, qid);
 	deliver_submit_result_free(&res);
 	if (qrc != ERR_OK) {
 		j->reported = false;
@@ -1024,10 +1021,11 @@ cmd_job_submit(struct cmd_job *j, bool quiet, struct err *e)
 }
 
 void
-cmd_job_log(struct cmd_job *j, const struct deliver_submit_result *res,
-    enum err_kind kind, long long ms, const char *qid)
+cmd_job_log(struct cmd_job *j, const struct cmd_job_sent *sent,
+    const struct deliver_submit_result *res, enum err_kind kind, long long ms,
+    const char *qid)
 {
-	log_result(j, res, kind, ms, qid);
+	log_result(j, sent, res, kind, ms, qid);
 }
 
 void

@@ -76,6 +76,14 @@ io_net_stopped(void)
 	return stop_flag != NULL && *stop_flag && !stop_held;
 }
 
+enum err_kind
+io_net_wait_error(struct err *e)
+{
+	if (io_net_stopped())
+		return err_set(e, ERR_TEMP, IO_NET_STOPPED_TEXT);
+	return err_set(e, ERR_OS, "poll: %s", strerror(errno));
+}
+
 void
 io_net_hold_stop(bool hold)
 {

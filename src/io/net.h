@@ -68,6 +68,8 @@ bool io_net_stopped(void);
  */
 void io_net_hold_stop(bool hold);
 #define IO_NET_STOPPED_TEXT "interrupted by a signal"
+/* Why io_net_wait() returned -1: ERR_TEMP when stopped, else ERR_OS. */
+enum err_kind io_net_wait_error(struct err *e);
 
 /* Format a socket address as "ip:port" / "[ip6]:port". */
 void io_net_addrstr(const struct sockaddr *sa, char *out, size_t outlen);

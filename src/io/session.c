@@ -200,10 +200,8 @@ write_all(struct io_session *s, const char *p, size_t n, size_t *done,
 		if (w == 0)
 			return err_set(e, ERR_TEMP, "timeout after %d s "
 			    "writing", timeout_s);
-		if (w == -1 && io_net_stopped())
-			return err_set(e, ERR_TEMP, IO_NET_STOPPED_TEXT);
 		if (w == -1)
-			return err_set(e, ERR_OS, "poll: %s", strerror(errno));
+			return io_net_wait_error(e);
 	}
 	return ERR_OK;
 }
@@ -246,10 +244,8 @@ read_once(struct io_session *s, void *p, size_t cap, size_t *got,
 			*timed_out = true;
 			return err_set(e, ERR_TEMP, "timeout");
 		}
-		if (w == -1 && io_net_stopped())
-			return err_set(e, ERR_TEMP, IO_NET_STOPPED_TEXT);
 		if (w == -1)
-			return err_set(e, ERR_OS, "poll: %s", strerror(errno));
+			return io_net_wait_error(e);
 		rc = sock_read(s, p, cap);
 		if (rc >= 0)
 			break;

@@ -396,10 +396,8 @@ handshake(struct io_tls *t, int fd, int timeout_s, struct err *e)
 		if (w == 0)
 			return err_set(e, ERR_TEMP, "handshake timed out "
 			    "after %d s", timeout_s);
-		if (w == -1 && io_net_stopped())
-			return err_set(e, ERR_TEMP, IO_NET_STOPPED_TEXT);
 		if (w == -1)
-			return err_set(e, ERR_OS, "poll: %s", strerror(errno));
+			return io_net_wait_error(e);
 	}
 }
 

@@ -243,14 +243,6 @@ field_date(struct ctx *c, struct buf *out, const char *name, long long t)
 	field_end(c, out);
 }
 
-/* RFC 6533 3: QCHAR, printable ASCII but '+', '=' and '\'. */
-static bool
-is_qchar(uint32_t cp)
-{
-	return cp >= 0x21 && cp <= 0x7e && cp != '+' && cp != '=' &&
-	    cp != '\\';
-}
-
 /*
  * RFC 3464 2.3.1-2: "rfc822;" and the address when it is ASCII, else
  * RFC 6533 3's "utf-8;" and utf-8-addr-xtext, which keeps the field
@@ -262,7 +254,7 @@ put_typed_addr(struct ctx *c, struct buf *out, const char *addr)
 	const char *v;
 	size_t i = 0, k, start;
 	uint32_t cp;
-	char unit[16];
+	char unit[UTF8_XTEXT_UNIT_MAX];
 
 	clean(c, &c->val, addr, CL_UTF8);
 	v = buf_str(&c->val);
@@ -275,11 +267,7 @@ put_typed_addr(struct ctx *c, struct buf *out, const char *addr)
 	start = out->len;
 	while (i < c->val.len && c->rc == ERR_OK) {
 		k = utf8_decode(v + i, c->val.len - i, &cp);	/* clean: > 0 */
-		if (is_qchar(cp))
-			snprintf(unit, sizeof(unit), "%c", (char)cp);
-		else
-			snprintf(unit, sizeof(unit), "\\x{%02lX}",
-			    (unsigned long)cp);
+		(void)utf8_xtext_unit(cp, unit);
 		if (out->len - start + strlen(unit) > MAIL_DSN_REPORT_VALUE_MAX) {
 			puts_(c, out, CUT_MARK);
 			return;

@@ -99,19 +99,13 @@ smtp_dsn_xtext(struct buf *out, const char *s)
 	return 0;
 }
 
-/* RFC 6533 3: QCHAR is printable ASCII but '+', '=' and '\'. */
-static bool
-is_qchar(uint32_t c)
-{
-	return c >= 0x21 && c <= 0x7e && c != '+' && c != '=' && c != '\\';
-}
-
 int
 smtp_dsn_utf8_xtext(struct buf *out, const char *s)
 {
 	struct buf tmp;
 	uint32_t cp;
 	size_t n = strlen(s), i = 0, k;
+	char unit[UTF8_XTEXT_UNIT_MAX];
 	int rc = 0;
 
 	/* Built apart, so that a failure appends nothing. */
@@ -119,10 +113,8 @@ smtp_dsn_utf8_xtext(struct buf *out, const char *s)
 	while (i < n && rc == 0) {
 		if ((k = utf8_decode(s + i, n - i, &cp)) == 0)
 			rc = -1;
-		else if (is_qchar(cp))
-			rc = buf_append_byte(&tmp, (unsigned char)cp);
 		else
-			rc = buf_printf(&tmp, "\\x{%02lX}", (unsigned long)cp);
+			rc = buf_append(&tmp, unit, utf8_xtext_unit(cp, unit));
 		i += k;
 	}
 	if (rc == 0 && tmp.len > 0)

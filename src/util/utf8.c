@@ -1,5 +1,7 @@
 #include "config.h"
 
+#include <stdio.h>
+
 #include "util/utf8.h"
 
 size_t
@@ -60,4 +62,16 @@ utf8_valid(const void *s, size_t n)
 		i += k;
 	}
 	return true;
+}
+
+size_t
+utf8_xtext_unit(uint32_t cp, char out[UTF8_XTEXT_UNIT_MAX])
+{
+	if (cp >= 0x21 && cp <= 0x7e && cp != '+' && cp != '=' && cp != '\\') {
+		out[0] = (char)cp;
+		out[1] = '\0';
+		return 1;
+	}
+	return (size_t)snprintf(out, UTF8_XTEXT_UNIT_MAX, "\\x{%02lX}",
+	    (unsigned long)cp);
 }

@@ -16,6 +16,15 @@
  */
 size_t utf8_decode(const void *p, size_t n, uint32_t *cp);
 
+/*
+ * One code point of RFC 6533 3's utf-8-addr-xtext into out: itself when
+ * it is a QCHAR (printable ASCII but '+', '=' and '\'), else "\x{HEX}"
+ * (upper-case hex, at least two digits).  Returns the length written
+ * (NUL-terminated).
+ */
+#define UTF8_XTEXT_UNIT_MAX 12
+size_t utf8_xtext_unit(uint32_t cp, char out[UTF8_XTEXT_UNIT_MAX]);
+
 /* Whether s[0..n) is well-formed UTF-8 (ASCII is). */
 bool utf8_valid(const void *s, size_t n);
 

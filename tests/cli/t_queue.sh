@@ -162,9 +162,10 @@ contains "$T/mailq" '<now@server\.example> sent' "partial: mailq shows the sent 
 contains "$T/mailq" '<later@server\.example> pending \(451 4\.2\.0 try later\)' "partial: and the deferred one with its reply"
 stop_testd
 start_testd
-qconf
+qconf "logfile $T/qlog"
 "$POSTIE" -C "$T/conf" -qf >"$T/out" 2>"$T/err"
 is "$(grep -c '^rcpt ' "$(env_of 1)")" 1 "partial: -q sends to one recipient only"
+contains "$T/qlog" ' msgid=<q@client\.example> from=<sender@client\.example> size=[0-9]+ relay=.* outcome=sent to=<later@server\.example> status=sent reply="250 [^"]*"$' "partial: the queue run logs the entry's message, sender and recipient"
 contains "$(env_of 1)" '^rcpt later@server\.example$' "partial: the deferred one"
 is "$(entries)" 0 "partial: the queue is empty"
 

@@ -12,6 +12,7 @@
 #include "util/err.h"
 #include "util/log.h"
 #include "util/secret.h"
+#include "util/utf8.h"
 
 static void
 test_buf_cap(void)
@@ -315,6 +316,30 @@ test_log(void)
 	tap_ok(1, "NULL log is valid");
 }
 
+/* RFC 6533 3's xtext unit: QCHARs as themselves, the rest \x{HEX}. */
+static void
+test_utf8_xtext(void)
+{
+	static const struct {
+		uint32_t cp;
+		const char *want;
+	} cases[] = {
+		{ 'a', "a" }, { '~', "~" }, { '+', "\\x{2B}" },
+		{ '=', "\\x{3D}" }, { '\\', "\\x{5C}" }, { ' ', "\\x{20}" },
+		{ 0xe9, "\\x{E9}" }, { 0x20ac, "\\x{20AC}" },
+		{ 0x10ffff, "\\x{10FFFF}" },
+	};
+	char out[UTF8_XTEXT_UNIT_MAX];
+	size_t i, n;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		n = utf8_xtext_unit(cases[i].cp, out);
+		tap_ok(n == strlen(cases[i].want) &&
+		    strcmp(out, cases[i].want) == 0, "xtext unit U+%04lX: %s",
+		    (unsigned long)cases[i].cp, cases[i].want);
+	}
+}
+
 int
 main(void)
 {
@@ -328,5 +353,6 @@ main(void)
 	test_err();
 	test_secret();
 	test_log();
+	test_utf8_xtext();
 	return tap_done();
 }
