@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "cmd/job.h"
+#include "deliver/route.h"
 #include "deliver/submit.h"
 #include "io/net.h"
 #include "mail/dsn_report.h"
@@ -479,6 +480,27 @@ batch_done(void *arg, size_t k, const struct deliver_submit_result *res)
 		settle(r, it, br->lifetime, false);
 }
 
+/*
+ * Without a smarthost each entry goes to its recipients' MX hosts by
+ * itself (deliver/route.h), recorded the moment it is over as a batch's
+ * are; a signal leaves the rest as they are.
+ */
+static void
+deliver_direct(struct cmd_job *j, const struct deliver_submit_req *reqs,
+    size_t n, struct deliver_submit_result *res, struct batch_run *br)
+{
+	struct deliver_route_req rr;
+	struct err e;
+	size_t i;
+
+	rr.tls_policy = conf_parse_get(j->acct, CONF_TLS_POLICY);
+	for (i = 0; i < n && !io_net_stopped(); i++) {
+		rr.base = &reqs[i];
+		if (deliver_route_run(&rr, &res[i], &e) == ERR_OK)
+			batch_done(br, i, &res[i]);
+	}
+}
+
 /* Deliver the batch over one connection, then settle every entry. */
 static void
 deliver_batch(struct runner *r)
@@ -536,7 +558,10 @@ deliver_batch(struct runner *r)
 		}
 		reqs[0].done = batch_done;
 		reqs[0].done_arg = &br;
-		(void)deliver_submit_run_many(reqs, n, res, &e);
+		if (base.host != NULL)
+			(void)deliver_submit_run_many(reqs, n, res, &e);
+		else
+			deliver_direct(j, reqs, n, res, &br);
 	}
 	for (i = 0; i < n; i++) {
 		struct item *it = &r->batch[i];

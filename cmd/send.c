@@ -7,10 +7,13 @@
 
 #include <sys/stat.h>
 
+#include <sys/socket.h>
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <pwd.h>
 #include <stdbool.h>
@@ -26,6 +29,7 @@
 #include "cmd/job.h"
 #include "conf/load.h"
 #include "deliver/msglog.h"
+#include "deliver/route.h"
 #include "deliver/submit.h"
 #include "io/net.h"
 #include "mail/header.h"
@@ -855,6 +859,7 @@ log_result(struct cmd_job *j, const struct cmd_job_sent *sent,
 	m.nrcpt = res->nrcpt;
 	m.relay = res->relay;
 	m.tls = res->tls;
+	m.policy = res->policy;
 	m.size = deliver_input_size(sent->msg);
 	m.duration_ms = ms;
 	m.outcome = outcome(res, kind);
@@ -879,19 +884,68 @@ log_result(struct cmd_job *j, const struct cmd_job_sent *sent,
 	free(r);
 }
 
-/* The smarthost (direct MX delivery is issue 7). */
-static enum err_kind
-route_host(const struct cmd_job *j, const char **host, struct err *e)
+/*
+ * Direct delivery (no `host`): the EHLO name must be one the MX hosts
+ * can look up, so a short host name (no `domain` configured) becomes the
+ * machine's fully qualified name when the resolver knows one.
+ */
+static void
+fqdn_helo(struct cmd_job *j)
 {
-	*host = conf_parse_get(j->acct, CONF_HOST);
-	if (*host == NULL)
-		return err_set(e, ERR_CONFIG, "no smarthost configured: set "
-		    "'host' in the configuration (direct delivery to MX hosts "
-		    "is not implemented yet)");
+	struct addrinfo hints, *ai = NULL;
+
+	if (conf_parse_get(j->acct, CONF_DOMAIN) != NULL ||
+	    strchr(j->helo, '.') != NULL)
+		return;
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_flags = AI_CANONNAME;
+	hints.ai_socktype = SOCK_STREAM;
+	if (getaddrinfo(j->helo, NULL, &hints, &ai) == 0 && ai != NULL &&
+	    ai->ai_canonname != NULL && strchr(ai->ai_canonname, '.') != NULL)
+		strlcpy(j->helo, ai->ai_canonname, sizeof(j->helo));
+	if (ai != NULL)
+		freeaddrinfo(ai);
+}
+
+/*
+ * The TLS files and settings direct delivery uses when a policy asks for
+ * TLS (deliver/route.c sets the mode, host and checks per MX host).
+ */
+static enum err_kind
+setup_direct(struct cmd_job *j, struct deliver_submit_req *req,
+    struct cmd_tls_files *f, struct err *e)
+{
+	struct io_tls_conf *tc = &req->tls_conf;
+
+	err_clear(e);
+	if (conf_parse_get(j->acct, CONF_AUTH) != NULL &&
+	    strcmp(conf_parse_get(j->acct, CONF_AUTH), "off") != 0)
+		return err_set(e, ERR_CONFIG, "auth is on but no 'host' is set: "
+		    "delivery straight to MX hosts never authenticates");
+	fqdn_helo(j);
+	req->port = "25";
+	req->tls = SMTP_CLIENT_TLS_MAY;
+	tc->trust_file = tls_file(j, CONF_TLS_TRUST_FILE, f->trust,
+	    sizeof(f->trust), e);
+	tc->crl_file = tls_file(j, CONF_TLS_CRL_FILE, f->crl, sizeof(f->crl),
+	    e);
+	tc->cert_file = tls_file(j, CONF_TLS_CERT_FILE, f->cert,
+	    sizeof(f->cert), e);
+	tc->key_file = tls_file(j, CONF_TLS_KEY_FILE, f->key, sizeof(f->key),
+	    e);
+	if (e->kind != ERR_OK)
+		return e->kind;
+	tc->priorities = conf_parse_get(j->acct, CONF_TLS_PRIORITIES);
+	tc->min_version = conf_parse_get(j->acct, CONF_TLS_MIN_VERSION);
+	tc->timeout_s = req->timeouts.command;
+	tc->log = &j->log;
 	return ERR_OK;
 }
 
-/* req's route: host, port, timeouts, TLS, and the EHLO name. */
+/*
+ * req's route: host, port, timeouts, TLS, and the EHLO name.  No `host`:
+ * req->host stays NULL, each recipient domain's MX hosts (route.h).
+ */
 static enum err_kind
 setup_route(struct cmd_job *j, struct deliver_submit_req *req,
     struct cmd_tls_files *tf, struct err *e)
@@ -902,12 +956,13 @@ setup_route(struct cmd_job *j, struct deliver_submit_req *req,
 	/* 0 or off: keep RFC 5321's timeouts; more than a day is a day. */
 	if (timeout > TIMEOUT_MAX)
 		timeout = TIMEOUT_MAX;
-	if (route_host(j, &req->host, e) != ERR_OK)
-		return e->kind;
+	req->host = conf_parse_get(j->acct, CONF_HOST);
 	io_session_timeouts_default(&req->timeouts);
 	if (timeout > 0)
 		io_session_timeouts_all(&req->timeouts, (int)timeout);
 	req->helo_name = j->helo;
+	if (req->host == NULL)
+		return setup_direct(j, req, tf, e);
 	if (setup_tls(j, req, tf, e) != ERR_OK)
 		return e->kind;
 	req->port = port != NULL ? port : default_port(req->tls);
@@ -951,6 +1006,14 @@ cmd_job_deliver(struct cmd_job *j, struct deliver_submit_result *res,
 	req.dsn_envid = j->o.dsn_envid;
 	req.smtputf8 = j->o.smtputf8;
 	/* Its failures are in res too; the outcome reads them all. */
+	if (req.host == NULL) {
+		struct deliver_route_req rr;
+
+		rr.base = &req;
+		rr.tls_policy = conf_parse_get(j->acct, CONF_TLS_POLICY);
+		(void)deliver_route_run(&rr, res, e);
+		return deliver_submit_outcome(res, e);
+	}
 	(void)deliver_submit_run(&req, res, e);
 	rc = deliver_submit_outcome(res, e);
 	if (rc != ERR_OK && res->session_err != ERR_OK)
@@ -1058,6 +1121,38 @@ show_header(const struct cmd_job *j, FILE *out)
 }
 
 /*
+ * -bv without a smarthost: each recipient domain and its TLS policy (no
+ * DNS lookup: -bv connects nowhere and asks nobody).
+ */
+static void
+verify_direct(const struct cmd_job *j, FILE *out)
+{
+	const char *pol = conf_parse_get(j->acct, CONF_TLS_POLICY);
+	char dom[MAIL_IDN_LEN_MAX + 1];
+	struct err e;
+	size_t i, k;
+
+	for (i = 0; i < j->rcpts.n; i++) {
+		if (deliver_route_domain(j->rcpts.addrs[i], dom, sizeof(dom),
+		    &e) != ERR_OK)
+			continue;
+		for (k = 0; k < i; k++) {
+			char prev[MAIL_IDN_LEN_MAX + 1];
+
+			if (deliver_route_domain(j->rcpts.addrs[k], prev,
+			    sizeof(prev), &e) == ERR_OK &&
+			    strcmp(prev, dom) == 0)
+				break;
+		}
+		if (k < i)
+			continue;
+		fprintf(out, "route: %s: its MX hosts, port 25, TLS policy "
+		    "%s, no auth\n", dom, conf_parse_tls_policy_name(
+		    conf_parse_tls_policy(pol, dom, CONF_TLS_POLICY_DANE)));
+	}
+}
+
+/*
  * What would be sent, and where: no connection, no password source asked
  * (a passwordeval command is not run), nothing sent.
  */
@@ -1074,11 +1169,14 @@ cmd_job_verify(struct cmd_job *j, FILE *out, struct err *e)
 	if (setup_route(j, &req, &tls_files, e) != ERR_OK)
 		return e->kind;
 	fprintf(out, "account: %s\n", j->acct->name);
-	fprintf(out, "route: %s port %s, TLS %s%s, auth %s%s%s\n", req.host,
-	    req.port, tls_name(req.tls), req.tls != SMTP_CLIENT_TLS_NONE &&
-	    !req.tls_conf.certcheck ? " (certificate not checked)" : "",
-	    auth != NULL ? auth : "off", user != NULL ? " as " : "",
-	    user != NULL ? user : "");
+	if (req.host == NULL)
+		verify_direct(j, out);
+	else
+		fprintf(out, "route: %s port %s, TLS %s%s, auth %s%s%s\n",
+		    req.host, req.port, tls_name(req.tls),
+		    req.tls != SMTP_CLIENT_TLS_NONE && !req.tls_conf.certcheck ?
+		    " (certificate not checked)" : "", auth != NULL ? auth :
+		    "off", user != NULL ? " as " : "", user != NULL ? user : "");
 	fprintf(out, "EHLO %s\n", j->helo);
 	fprintf(out, "MAIL FROM:<%s>\n", j->from);
 	for (i = 0; i < j->rcpts.n; i++)

@@ -135,6 +135,7 @@ static const struct command commands[] = {
 	{ "queue_lifetime", CONF_QUEUE_LIFETIME, CONF_T_DURATION, true },
 	{ "queue_retry_min", CONF_QUEUE_RETRY_MIN, CONF_T_DURATION, true },
 	{ "queue_retry_max", CONF_QUEUE_RETRY_MAX, CONF_T_DURATION, true },
+	{ "tls_policy", CONF_TLS_POLICY, CONF_T_TLS_POLICY, true },
 	{ "proxy_host", KEY_NONE, CONF_T_STRING, false },
 	{ "proxy_port", KEY_NONE, CONF_T_STRING, false },
 	{ "socket", KEY_NONE, CONF_T_STRING, false },
@@ -490,6 +491,151 @@ check_choice(struct parser *p, const struct command *cmd, const char *arg,
 	return perr(p, "%s: expected %s, got '%s'", cmd->name, words, arg);
 }
 
+static const char *const tls_policies[] = {
+	[CONF_TLS_POLICY_NONE] = "none",
+	[CONF_TLS_POLICY_MAY] = "may",
+	[CONF_TLS_POLICY_ENCRYPT] = "encrypt",
+	[CONF_TLS_POLICY_VERIFY] = "verify",
+	[CONF_TLS_POLICY_DANE] = "dane",
+	[CONF_TLS_POLICY_DANE_ONLY] = "dane-only",
+};
+#define NPOLICIES (sizeof(tls_policies) / sizeof(tls_policies[0]))
+
+const char *
+conf_parse_tls_policy_name(enum conf_tls_policy p)
+{
+	return (size_t)p < NPOLICIES ? tls_policies[p] : "?";
+}
+
+/* The level named by word[0..len), or -1. */
+static int
+policy_level(const char *word, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < NPOLICIES; i++)
+		if (strlen(tls_policies[i]) == len &&
+		    strncmp(word, tls_policies[i], len) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* A domain in a DOMAIN=LEVEL word: labels of letters, digits, '-', '_',
+ * an optional leading dot (subdomains). */
+static bool
+policy_domain_ok(const char *d, size_t len)
+{
+	size_t i, label = 0;
+
+	if (len > 0 && d[0] == '.') {
+		d++;
+		len--;
+	}
+	if (len == 0 || len > 253)
+		return false;
+	for (i = 0; i < len; i++) {
+		if (d[i] == '.') {
+			if (label == 0)
+				return false;
+			label = 0;
+		} else if (isalnum((unsigned char)d[i]) || d[i] == '-' ||
+		    d[i] == '_') {
+			if (++label > 63)
+				return false;
+		} else {
+			return false;
+		}
+	}
+	return label > 0;
+}
+
+/* Calls fn for each word of a tls_policy value; stops at a nonzero. */
+static int
+policy_words(const char *v, int (*fn)(void *, const char *, size_t,
+    const char *, size_t), void *arg)
+{
+	int rc;
+
+	while (*v != '\0') {
+		size_t n = strcspn(v, " \t"), dn = 0;
+		const char *eq = memchr(v, '=', n);
+
+		if (n > 0) {
+			if (eq != NULL)
+				dn = (size_t)(eq - v);
+			rc = eq != NULL ? fn(arg, v, dn, eq + 1, n - dn - 1) :
+			    fn(arg, NULL, 0, v, n);
+			if (rc != 0)
+				return rc;
+		}
+		v += n;
+		v += strspn(v, " \t");
+	}
+	return 0;
+}
+
+static int
+policy_word_ok(void *arg, const char *dom, size_t dn, const char *lvl,
+    size_t ln)
+{
+	(void)arg;
+	if (policy_level(lvl, ln) < 0)
+		return 1;
+	return dom != NULL && !policy_domain_ok(dom, dn) ? 1 : 0;
+}
+
+static enum err_kind
+check_tls_policy(struct parser *p, const struct command *cmd, const char *arg)
+{
+	if (policy_words(arg, policy_word_ok, NULL) != 0)
+		return perr(p, "%s: expected words LEVEL or DOMAIN=LEVEL, "
+		    "LEVEL one of none, may, encrypt, verify, dane or "
+		    "dane-only; got '%s'", cmd->name, arg);
+	return ERR_OK;
+}
+
+struct policy_find {
+	const char *domain;
+	int def, found;
+};
+
+static int
+policy_word_find(void *arg, const char *dom, size_t dn, const char *lvl,
+    size_t ln)
+{
+	struct policy_find *f = arg;
+	size_t len = strlen(f->domain);
+
+	if (dom == NULL) {
+		f->def = policy_level(lvl, ln);
+		return 0;
+	}
+	if (f->found >= 0)
+		return 0;
+	if (dom[0] == '.') {	/* subdomains: the name ends with ".dom" */
+		if (len > dn && strncasecmp(f->domain + len - dn, dom,
+		    dn) == 0)
+			f->found = policy_level(lvl, ln);
+	} else if (len == dn && strncasecmp(f->domain, dom, dn) == 0) {
+		f->found = policy_level(lvl, ln);
+	}
+	return 0;
+}
+
+enum conf_tls_policy
+conf_parse_tls_policy(const char *value, const char *domain,
+    enum conf_tls_policy def)
+{
+	struct policy_find f = { domain, -1, -1 };
+
+	if (value == NULL)
+		return def;
+	(void)policy_words(value, policy_word_find, &f);
+	if (f.found >= 0)
+		return (enum conf_tls_policy)f.found;
+	return f.def >= 0 ? (enum conf_tls_policy)f.def : def;
+}
+
 /*
  * Check arg against cmd's type and point *out at the value to store
  * (arg itself, possibly rewritten in place, or a literal).
@@ -501,7 +647,7 @@ check_value(struct parser *p, const struct command *cmd, char *arg,
 	*out = arg;
 	if (arg[0] == '\0' && (cmd->type == CONF_T_NONEMPTY ||
 	    cmd->type == CONF_T_UINT || cmd->type == CONF_T_PORT ||
-	    cmd->type == CONF_T_DURATION))
+	    cmd->type == CONF_T_DURATION || cmd->type == CONF_T_TLS_POLICY))
 		return perr(p, "%s: needs an argument", cmd->name);
 	switch (cmd->type) {
 	case CONF_T_STRING:
@@ -537,6 +683,8 @@ check_value(struct parser *p, const struct command *cmd, char *arg,
 			return perr(p, "%s: '%s' is not a duration (such as 90, "
 			    "30m, 4h or 5d)", cmd->name, arg);
 		return ERR_OK;
+	case CONF_T_TLS_POLICY:
+		return check_tls_policy(p, cmd, arg);
 	}
 	return err_set(p->e, ERR_SOFTWARE, "conf: bad type %d", cmd->type);
 }

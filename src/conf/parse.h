@@ -87,6 +87,7 @@ enum conf_key {
 	CONF_QUEUE_LIFETIME,		/* duration */
 	CONF_QUEUE_RETRY_MIN,		/* duration */
 	CONF_QUEUE_RETRY_MAX,		/* duration */
+	CONF_TLS_POLICY,		/* MX delivery: [LEVEL] [DOMAIN=LEVEL]... */
 	CONF_KEY_COUNT
 };
 
@@ -101,7 +102,8 @@ enum conf_type {
 	CONF_T_SYSLOG,		/* on | off | LOG_xxx facility; empty means on */
 	CONF_T_CHOICE,		/* one word of the command's list, stored as
 				   the list says (aliases share a key) */
-	CONF_T_DURATION		/* util/duration.h: "90", "30m", "5d" */
+	CONF_T_DURATION,	/* util/duration.h: "90", "30m", "5d" */
+	CONF_T_TLS_POLICY	/* conf_parse_tls_policy() */
 };
 
 struct conf_account {
@@ -162,6 +164,33 @@ long long conf_parse_num(const struct conf_account *a, enum conf_key k,
  * unset. */
 long long conf_parse_seconds(const struct conf_account *a, enum conf_key k,
     long long def);
+
+/*
+ * TLS policy levels for delivery to MX hosts (Postfix's names, in order
+ * of strength): none, may, encrypt, verify, dane, dane-only.
+ */
+enum conf_tls_policy {
+	CONF_TLS_POLICY_NONE,
+	CONF_TLS_POLICY_MAY,
+	CONF_TLS_POLICY_ENCRYPT,
+	CONF_TLS_POLICY_VERIFY,
+	CONF_TLS_POLICY_DANE,
+	CONF_TLS_POLICY_DANE_ONLY
+};
+
+/* "none" ... "dane-only" */
+const char *conf_parse_tls_policy_name(enum conf_tls_policy p);
+
+/*
+ * The level for destination domain (A-label) from a `tls_policy` value
+ * (checked when parsed): words separated by blanks, each either a LEVEL
+ * (the default for every domain; the last one counts) or DOMAIN=LEVEL
+ * (that domain), .DOMAIN=LEVEL (its subdomains).  The first DOMAIN=
+ * word that matches wins over the default; exact names are compared
+ * without case.  value NULL, or no default: def.
+ */
+enum conf_tls_policy conf_parse_tls_policy(const char *value,
+    const char *domain, enum conf_tls_policy def);
 
 /* The command's name as written in files ("tls_trust_file"). */
 const char *conf_parse_key_name(enum conf_key k);

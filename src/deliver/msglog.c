@@ -179,6 +179,10 @@ text_head(struct buf *b, const struct deliver_msglog *m)
 		r |= buf_append_str(b, " tls=");
 		r |= put_word(b, m->tls);
 	}
+	if (set(m->policy)) {
+		r |= buf_append_str(b, " tls_policy=");
+		r |= put_word(b, m->policy);
+	}
 	r |= buf_append_str(b, " delay=");
 	r |= put_delay(b, m->duration_ms);
 	r |= buf_append_str(b, " outcome=");
@@ -207,6 +211,10 @@ json_head(struct buf *b, const struct deliver_msglog *m)
 	if (set(m->tls)) {
 		r |= buf_append_str(b, ",\"tls\":");
 		r |= put_value(b, m->tls, STYLE_JSON);
+	}
+	if (set(m->policy)) {
+		r |= buf_append_str(b, ",\"tls_policy\":");
+		r |= put_value(b, m->policy, STYLE_JSON);
 	}
 	r |= buf_append_str(b, ",\"delay\":");
 	r |= put_delay(b, m->duration_ms);

@@ -4,18 +4,20 @@
  * the caller collected (deliver_submit_result, timings) and does no I/O.
  *
  * TEXT, keys in this order, separated by single spaces:
- *   msgid=<ID> from=<SENDER> size=N relay=RELAY tls=VER delay=S.SSS
- *   outcome=OUTCOME
+ *   msgid=<ID> from=<SENDER> size=N relay=RELAY tls=VER
+ *   tls_policy=POLICY delay=S.SSS outcome=OUTCOME
  * then for each recipient " to=<ADDR> status=STATUS reply="TEXT"", then
  * " more=N" when recipients were left out (see the cap), then
- * " error="TEXT"".  msgid and tls are left out when unset, relay reads
- * "relay=none" when no connection was made (so every line has a relay=),
+ * " error="TEXT"".  msgid, tls and tls_policy (direct MX delivery only)
+ * are left out when unset, relay reads "relay=none" when no connection
+ * was made (so every line has a relay=),
  * reply and error are left out when empty; from=<> is the null sender.
  * Values are written three ways:
  *   <...>   msgid, from, to: '\' as "\\", '>' as "\x3e";
  *   "..."   reply, error: '\' as "\\", '"' as "\"";
- *   bare    relay, tls, outcome, status when every byte is printable
- *           ASCII other than space, '"' and '\'; else quoted as "...".
+ *   bare    relay, tls, tls_policy, outcome, status when every byte is
+ *           printable ASCII other than space, '"' and '\'; else quoted
+ *           as "...".
  * In every value a control byte (< 0x20, 0x7f), a byte that is not part
  * of well-formed UTF-8 (util/utf8.h), and each byte of a C1 control
  * (U+0080..U+009F), U+2028 or U+2029 (line breaks to some readers) is
@@ -25,10 +27,11 @@
  *
  * JSON (RFC 8259), one object, keys in the same order:
  *   {"msgid":"...","from":"...","size":N,"relay":"...","tls":"...",
- *    "delay":0.123,"outcome":"...","recipients":[{"to":"...",
- *    "status":"...","reply":"..."}],"more":N,"error":"..."}
- * Absent values are left out, never null: msgid, relay, tls, error when
- * unset, "reply" when empty, "more" when no recipient was left out;
+ *    "tls_policy":"...","delay":0.123,"outcome":"...",
+ *    "recipients":[{"to":"...","status":"...","reply":"..."}],"more":N,
+ *    "error":"..."}
+ * Absent values are left out, never null: msgid, relay, tls, tls_policy,
+ * error when unset, "reply" when empty, "more" when no recipient was left out;
  * "from" and "recipients" are always there ("" is the null sender).
  * Strings escape '"', '\', \b \f \n \r \t, other control bytes, DEL, C1
  * controls, U+2028 and U+2029 as \u00xx / \uxxxx (lower-case hex); a
@@ -79,6 +82,8 @@ struct deliver_msglog {
 	const char *relay;	/* "host [addr:port]"; NULL/"" when no
 				 * connection was made */
 	const char *tls;	/* "TLSv1.3"...; NULL/"" when none */
+	const char *policy;	/* MX delivery: "dane:dane-ee"...; NULL/""
+				 * for a smarthost */
 	unsigned long long size; /* message bytes */
 	long long duration_ms;	/* wall time of the submission */
 	const char *outcome;	/* "sent" | "partial" | "deferred" |

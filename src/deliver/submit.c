@@ -877,6 +877,7 @@ on_failed(struct run *r, const struct smtp_client_event *ev)
 		outcome = SMTP_CLIENT_PERM;
 	}
 	for (; res <= &r->results[r->nmsg - 1]; res++) {
+		res->tls_failed = r->tls_kind != ERR_OK;
 		res->session_err = kind;
 		strlcpy(res->session_text, ev->text != NULL ? ev->text : "",
 		    sizeof(res->session_text));
@@ -980,11 +981,19 @@ connect_host(const struct deliver_submit_req *req,
 	char peer[IO_NET_ADDRSTR_MAX];
 	enum err_kind rc;
 
-	rc = dns_resolve_host(req->host, req->port, &ai, e);
-	if (rc == ERR_OK)
-		rc = io_net_connect(ai, req->timeouts.connect * 1000, fd, peer,
-		    sizeof(peer), e);
-	dns_resolve_free(ai);
+	if (req->addr != NULL) {
+		struct addrinfo one = *req->addr;
+
+		one.ai_next = NULL;	/* this address alone */
+		rc = io_net_connect(&one, req->timeouts.connect * 1000, fd,
+		    peer, sizeof(peer), e);
+	} else {
+		rc = dns_resolve_host(req->host, req->port, &ai, e);
+		if (rc == ERR_OK)
+			rc = io_net_connect(ai, req->timeouts.connect * 1000,
+			    fd, peer, sizeof(peer), e);
+		dns_resolve_free(ai);
+	}
 	if (rc != ERR_OK)
 		return rc;
 	snprintf(res->relay, sizeof(res->relay), "%s [%s]", req->host, peer);
@@ -1112,7 +1121,8 @@ deliver_submit_run_many(const struct deliver_submit_req *reqs, size_t n,
 static enum err_kind
 perm_kind(const struct deliver_rcpt_result *rr)
 {
-	if (strncmp(rr->esc, "5.1.2", 5) == 0)
+	/* 5.1.2 bad destination system, 5.1.10 null MX (RFC 7505). */
+	if (strcmp(rr->esc, "5.1.2") == 0 || strcmp(rr->esc, "5.1.10") == 0)
 		return ERR_NOHOST;
 	if (strncmp(rr->esc, "5.1.", 4) == 0)
 		return ERR_NOUSER;

@@ -67,6 +67,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+struct addrinfo;
+
 #include "deliver/input.h"
 #include "io/net.h"
 #include "io/session.h"
@@ -82,6 +84,9 @@ struct deliver_submit_result;
 struct deliver_submit_req {
 	const char *host;
 	const char *port;		/* "25", "587"... */
+	/* Connect to this address of host alone (the MX loop's choice),
+	 * or NULL: resolve host and try each address in turn. */
+	const struct addrinfo *addr;
 	struct io_session_timeouts timeouts;
 	const char *helo_name;
 	enum smtp_client_tls tls;
@@ -126,10 +131,14 @@ struct deliver_submit_result {
 	size_t nrcpt;
 	char relay[IO_NET_ADDRSTR_MAX + 256];	/* "host [addr:port]" */
 	char tls[32];				/* "TLS1.3"; "" without TLS */
+	char policy[64];	/* MX delivery's TLS policy (deliver/route.h) */
 	unsigned flights;			/* writes we made */
 	/* The server refused the sender (MAIL): session_text says so, and
 	 * no recipient is to blame. */
 	bool sender_refused;
+	/* The TLS handshake (or its verification) failed: opportunistic
+	 * TLS retries in clear on a new connection. */
+	bool tls_failed;
 	/* Why the session failed before any recipient was decided. */
 	enum err_kind session_err;
 	char session_text[DELIVER_TEXT_MAX];

@@ -6,6 +6,22 @@
  * set in struct io_session.tls; nothing else touches the socket then.
  *
  * Client verification (io_tls_client_start), in this order:
+ *   - conf.ndane > 0: DANE (RFC 6698, RFC 7671, RFC 7672), and nothing
+ *     below applies (no trust store is read, certcheck and fingerprint
+ *     are not looked at).  One matching record is enough:
+ *       DANE-EE (usage 3): the peer's certificate matches; its names and
+ *       dates are not checked (RFC 7672 3.1.1).
+ *       DANE-TA (usage 2): a certificate the server sent, its leaf
+ *       excepted (a trust anchor issues certificates; OpenSSL reads
+ *       RFC 7671 5.2 the same way), matches, or a "2 0 0" record holds
+ *       the whole certificate (RFC 7671 5.2.2: the server may then omit
+ *       it); the leaf must chain to that certificate with valid dates
+ *       (the anchor's own dates are not checked) and name conf.host or
+ *       one of conf.dane_names (RFC 7672 3.2.3).  A "2 1 0" public key
+ *       matches only when its certificate is in the chain.
+ *     Records of other usages, selectors or matching types, and digests
+ *     of the wrong length, are ignored; when none is left the handshake
+ *     fails ("DANE: no usable TLSA record for mx.example.org").
  *   - conf.fingerprint set: the peer certificate's SHA-256 (or, with a
  *     warning, SHA-1) fingerprint must match; CA and name are not checked.
  *   - conf.certcheck false: nothing is checked (the caller warns).
@@ -21,7 +37,8 @@
  * clear), with a one-line reason ("certificate has expired", "certificate
  * does not match host mail.example.org", "handshake failed: ..."); ERR_CONFIG
  * for unusable configuration (bad priority string, unreadable trust file,
- * bad fingerprint syntax, key without certificate); ERR_OS.
+ * bad fingerprint syntax, key without certificate, DANE without
+ * conf.host); ERR_OS.
  *
  * The socket is put in non-blocking mode (the session driver polls).
  *
@@ -39,6 +56,23 @@
 #include "util/err.h"
 #include "util/log.h"
 
+/* TLSA fields (RFC 6698 2.1, RFC 7218 names). */
+#define IO_TLS_DANE_TA		2	/* usage DANE-TA */
+#define IO_TLS_DANE_EE		3	/* usage DANE-EE */
+#define IO_TLS_DANE_CERT	0	/* selector: the DER certificate */
+#define IO_TLS_DANE_SPKI	1	/* selector: its DER SubjectPublicKeyInfo */
+#define IO_TLS_DANE_FULL	0	/* matching type: the selected bytes */
+#define IO_TLS_DANE_SHA256	1	/* matching type: their SHA2-256 */
+#define IO_TLS_DANE_SHA512	2	/* matching type: their SHA2-512 */
+
+/* One TLSA record; data (len bytes) is borrowed like the conf. */
+struct io_tls_dane_rec {
+	unsigned char usage, selector, mtype;
+	size_t len;
+	const unsigned char *data;
+};
+
+/* Read during io_tls_client_start only: nothing in it is kept. */
 struct io_tls_conf {
 	const char *host;		/* name to verify and send as SNI */
 	const char *trust_file;		/* PEM CAs; NULL: system store */
@@ -52,6 +86,12 @@ struct io_tls_conf {
 	const char *min_version;	/* "TLSv1.2", "TLSv1.3" or NULL */
 	int timeout_s;			/* handshake deadline */
 	struct log *log;		/* warnings (SHA-1 pin, certcheck off) */
+	const struct io_tls_dane_rec *dane;	/* TLSA records (DNSSEC
+					 * validated: the caller's duty) */
+	size_t ndane;			/* > 0: verify by DANE only */
+	const char *const *dane_names;	/* DANE-TA names besides host, like
+					 * the next-hop domain */
+	size_t ndane_names;
 };
 
 struct io_tls_server_conf {
@@ -100,11 +140,19 @@ const char *io_tls_error(struct io_tls *t);
 
 /*
  * One line for -v and the log: "TLSv1.3 TLS_AES_256_GCM_SHA384, peer
- * CN=mail.example.org, SHA256 AB:CD:..."
+ * CN=mail.example.org, SHA256 AB:CD:...", and ", DANE-EE verified" (or
+ * DANE-TA) after it when DANE authenticated the peer.
  */
 void io_tls_describe(struct io_tls *t, struct buf *out);
 /* "TLSv1.3" (static string). */
 const char *io_tls_version(struct io_tls *t);
+/*
+ * How the peer was authenticated (static string): "dane-ee", "dane-ta",
+ * "pkix" (chain and name verified; on a server: the client's certificate
+ * verified), "fingerprint", or "none" (certcheck off, no client
+ * certificate, t NULL).
+ */
+const char *io_tls_auth(struct io_tls *t);
 
 /*
  * Channel binding data (RFC 5929 tls-unique, RFC 9266 tls-exporter) of

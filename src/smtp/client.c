@@ -382,6 +382,12 @@ start_auth(struct smtp_client *c)
 static void
 after_hello(struct smtp_client *c)
 {
+	if (c->conf.tls == SMTP_CLIENT_TLS_MAY && !c->tls_on &&
+	    !c->tls_refused && (c->caps.flags & SMTP_CAP_STARTTLS)) {
+		if (cl_send_cmd(c, CMD_STARTTLS, 0, "STARTTLS") == 0)
+			cl_set_state(c, ST_STARTTLS);
+		return;
+	}
 	if (c->conf.tls == SMTP_CLIENT_TLS_STARTTLS && !c->tls_on) {
 		/* Required and missing: nothing else may be sent. */
 		if (!(c->caps.flags & SMTP_CAP_STARTTLS)) {
@@ -434,6 +440,12 @@ on_starttls(struct smtp_client *c, const struct smtp_reply *r)
 		}
 		cl_set_state(c, ST_TLS);
 		cl_queue_event(c, SMTP_CLIENT_EV_NEED_TLS);
+	} else if (c->conf.tls == SMTP_CLIENT_TLS_MAY &&
+	    (r->cls == SMTP_REPLY_TEMPORARY ||
+	    r->cls == SMTP_REPLY_PERMANENT)) {
+		/* Opportunistic: on in clear, as without the offer. */
+		c->tls_refused = true;
+		after_hello(c);
 	} else if (r->cls == SMTP_REPLY_TEMPORARY ||
 	    r->cls == SMTP_REPLY_PERMANENT) {
 		refuse(c, ERR_TEMP, r, "STARTTLS refused");

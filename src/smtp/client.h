@@ -78,7 +78,11 @@ struct smtp_sasl;	/* smtp/sasl.h: the AUTH seam */
 enum smtp_client_tls {
 	SMTP_CLIENT_TLS_NONE,		/* plain text */
 	SMTP_CLIENT_TLS_STARTTLS,	/* STARTTLS required before anything */
-	SMTP_CLIENT_TLS_IMPLICIT	/* already TLS when the session starts */
+	SMTP_CLIENT_TLS_IMPLICIT,	/* already TLS when the session starts */
+	/* STARTTLS when the server offers it, else (or when it is refused)
+	 * on in clear: opportunistic TLS for MX delivery (RFC 3207 4.1,
+	 * RFC 7435).  Never with AUTH. */
+	SMTP_CLIENT_TLS_MAY
 };
 
 /* Which reply the engine is waiting for: the driver maps it to a timeout

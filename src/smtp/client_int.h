@@ -117,6 +117,7 @@ struct smtp_client {
 	struct buf text;		/* the last event's text */
 	struct smtp_caps caps;
 	bool tls_on;
+	bool tls_refused;	/* TLS_MAY: STARTTLS refused, on in clear */
 	bool auth_done;
 	unsigned auth_steps;
 	struct buf auth_pending;	/* initial response sent after 334 */

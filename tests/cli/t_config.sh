@@ -17,11 +17,23 @@ contains "$T/err" "conf:8: unknown command 'bogus_command'" "unknown command: fi
 is "$?" 78 "missing -C file: exit 78"
 contains "$T/err" 'nonexistent' "missing -C file: named"
 
-# No host anywhere.
-printf 'defaults\nfrom a@b.example\n' >"$T/conf"
+# No host anywhere: the recipients' MX hosts (t_mx.sh sends that way in
+# a private network namespace; here -bv only shows the route, and asks
+# no DNS server anything).
+printf 'defaults\nfrom a@b.example\ndomain b.example\n' >"$T/conf"
+run_postie -bv a@server.example b@Other.Example c@server.example
+is "$RC" 0 "no host: -bv"
+is "$(grep '^route:' "$T/out")" "route: server.example: its MX hosts, port 25, TLS policy dane, no auth
+route: other.example: its MX hosts, port 25, TLS policy dane, no auth" "no host: one MX route per domain"
+printf 'defaults\nfrom a@b.example\ndomain b.example\ntls_policy may other.example=dane-only\n' >"$T/conf"
+run_postie -bv a@server.example b@Other.Example
+is "$(grep '^route:' "$T/out")" "route: server.example: its MX hosts, port 25, TLS policy may, no auth
+route: other.example: its MX hosts, port 25, TLS policy dane-only, no auth" "no host: the policy of each domain"
+printf 'defaults\nfrom a@b.example\nauth on\nuser u\npassword p\n' >"$T/conf"
+chmod 600 "$T/conf"
 run_postie a@server.example
-is "$RC" 78 "no host: exit 78"
-contains "$T/err" 'no smarthost configured' "no host: says so"
+is "$RC" 78 "no host, auth on: exit 78"
+contains "$T/err" "auth is on but no 'host' is set" "no host, auth on: says why"
 
 # -a picks an account; accounts inherit the defaults.
 cat >"$T/conf" <<EOC

@@ -1054,7 +1054,7 @@ main(int argc, char **argv)
 		    strerror(errno));
 		return 1;
 	}
-	if (io_net_listen(o->listen, "0", &lfd, &port, &e) != ERR_OK) {
+	if (io_net_listen(o->listen, o->port, &lfd, &port, &e) != ERR_OK) {
 		fprintf(stderr, "smtp-testd: %s\n", e.msg);
 		return 1;
 	}

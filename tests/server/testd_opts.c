@@ -30,7 +30,8 @@ static void
 usage(void)
 {
 	fprintf(stderr,
-	    "usage: smtp-testd --dir DIR [--listen ADDR] [--port-file FILE]\n"
+	    "usage: smtp-testd --dir DIR [--listen ADDR] [--port N]\n"
+	    "\t[--port-file FILE]\n"
 	    "\t[--sessions N] [--idle-exit SECONDS] [--hostname NAME]\n"
 	    "\t[--ext LIST] [--no-ext NAME]... [--no-esmtp] [--size N]\n"
 	    "\t[--chunking] [--rcpt-max N] [--rcpt-limit N]\n"
@@ -279,7 +280,7 @@ parse_tls_opt(struct testd_opts *o, int ch);
 /* ---- end of TLS options --------------------------------------------- */
 
 enum {
-	OPT_DIR = 256, OPT_LISTEN, OPT_PORT_FILE, OPT_SESSIONS, OPT_IDLE_EXIT,
+	OPT_DIR = 256, OPT_LISTEN, OPT_PORT, OPT_PORT_FILE, OPT_SESSIONS, OPT_IDLE_EXIT,
 	OPT_HOSTNAME, OPT_EXT, OPT_NO_EXT, OPT_NO_ESMTP, OPT_SIZE, OPT_REPLY,
 	OPT_REPLY_RCPT, OPT_AFTER, OPT_STALL, OPT_CHUNKING, OPT_RCPT_MAX,
 	OPT_RCPT_LIMIT,
@@ -295,6 +296,7 @@ enum {
 static const struct option long_opts[] = {
 	{ "dir", required_argument, NULL, OPT_DIR },
 	{ "listen", required_argument, NULL, OPT_LISTEN },
+	{ "port", required_argument, NULL, OPT_PORT },
 	{ "port-file", required_argument, NULL, OPT_PORT_FILE },
 	{ "sessions", required_argument, NULL, OPT_SESSIONS },
 	{ "idle-exit", required_argument, NULL, OPT_IDLE_EXIT },
@@ -392,6 +394,7 @@ parse_one(struct testd_opts *o, int ch, unsigned *no_ext, unsigned *add_ext)
 	switch (ch) {
 	case OPT_DIR:		o->dir = optarg; break;
 	case OPT_LISTEN:	o->listen = optarg; break;
+	case OPT_PORT:		o->port = optarg; break;
 	case OPT_PORT_FILE:	o->port_file = optarg; break;
 	case OPT_HOSTNAME:	o->hostname = optarg; break;
 	case OPT_NO_ESMTP:	o->no_esmtp = true; break;
@@ -441,6 +444,7 @@ testd_opts_parse(struct testd_opts *o, int argc, char **argv)
 
 	memset(o, 0, sizeof(*o));
 	o->listen = "127.0.0.1";
+	o->port = "0";
 	o->hostname = "testd.example";
 	o->idle_exit = 120;
 	o->caps = parse_ext_list(TESTD_DEFAULT_EXT);

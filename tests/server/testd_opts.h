@@ -64,6 +64,8 @@ struct testd_rule {
 struct testd_opts {
 	const char *dir;
 	const char *listen;
+	const char *port;	/* "0" (the default): any free port; a fixed
+				 * one only in a test's own network namespace */
 	const char *port_file;
 	const char *hostname;
 	unsigned sessions;

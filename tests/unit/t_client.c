@@ -480,6 +480,67 @@ test_starttls(void)
 	h_free(&h);
 }
 
+/* SMTP_CLIENT_TLS_MAY: STARTTLS when offered, else on in clear. */
+static void
+test_starttls_may(void)
+{
+	struct h h;
+	const char *ehlo_tls = "250-mx.example\r\n250-PIPELINING\r\n"
+	    "250 STARTTLS\r\n";
+
+	h_init(&h, "client.example", SMTP_CLIENT_TLS_MAY, NULL);
+	h.txn[h.ntxn++] = &txn2;
+	h_ready(&h, EHLO_PIPE, "may, not offered");
+	ev_is(&h, "READY", "may, not offered: ready in clear");
+	out_is(&h, "MAIL FROM:<a@x.example>\r\nRCPT TO:<b@y.example>\r\n"
+	    "RCPT TO:<c@y.example>\r\nDATA\r\n",
+	    "may, not offered: the transaction, no STARTTLS");
+	h_free(&h);
+
+	h_init(&h, "client.example", SMTP_CLIENT_TLS_MAY, NULL);
+	h.auto_tls = false;
+	h.txn[h.ntxn++] = &txn2;
+	h_ready(&h, ehlo_tls, "may, offered");
+	out_is(&h, "STARTTLS\r\n", "may, offered: STARTTLS alone");
+	srv(&h, "220 2.0.0 ready\r\n");
+	ev_is(&h, "TLS", "may, offered: need TLS");
+	smtp_client_tls_started(h.c);
+	out_is(&h, "EHLO client.example\r\n", "may: EHLO again after TLS");
+	srv(&h, "250-mx.example\r\n250 STARTTLS\r\n");
+	ev_is(&h, "READY", "may: ready after TLS, no second STARTTLS");
+	out_is(&h, "MAIL FROM:<a@x.example>\r\n", "may: MAIL after TLS");
+	h_free(&h);
+
+	h_init(&h, "client.example", SMTP_CLIENT_TLS_MAY, NULL);
+	h.txn[h.ntxn++] = &txn2;
+	h_ready(&h, ehlo_tls, "may, refused");
+	out_is(&h, "STARTTLS\r\n", "may, refused: STARTTLS");
+	srv(&h, "454 4.7.0 TLS not available\r\n");
+	ev_is(&h, "READY", "may, refused: on in clear");
+	out_is(&h, "MAIL FROM:<a@x.example>\r\nRCPT TO:<b@y.example>\r\n"
+	    "RCPT TO:<c@y.example>\r\nDATA\r\n",
+	    "may, refused: the transaction without STARTTLS again");
+	h_free(&h);
+
+	h_init(&h, "client.example", SMTP_CLIENT_TLS_MAY, NULL);
+	h.auto_tls = false;
+	h_ready(&h, ehlo_tls, "may, injection");
+	out_is(&h, "STARTTLS\r\n", "may, injection: STARTTLS");
+	smtp_client_feed(h.c, "220 go\r\n250 injected\r\n", 23);
+	ev_is(&h, "F:protocol", "may: bytes after the 220 still fail");
+	out_is(&h, "", "may, injection: nothing sent");
+	h_free(&h);
+
+	h_init(&h, "client.example", SMTP_CLIENT_TLS_MAY, NULL);
+	h.auto_tls = false;
+	h_ready(&h, ehlo_tls, "may, handshake fails");
+	srv(&h, "220 go\r\n");
+	ev_is(&h, "TLS", "may, handshake fails: need TLS");
+	smtp_client_tls_failed(h.c, "bad record");
+	ev_is(&h, "F:temp", "may: a failed handshake fails the session");
+	h_free(&h);
+}
+
 static struct smtp_sasl *
 sasl_new(const char *mech, struct secret *pw, bool plaintext)
 {
@@ -731,6 +792,7 @@ run_all(void)
 	test_data_and_dot_refused();
 	test_421_and_eof();
 	test_starttls();
+	test_starttls_may();
 	test_auth();
 	test_auth_refused();
 	test_two_transactions();

@@ -1213,6 +1213,81 @@ test_queue_commands(void)
 	conf_parse_free(&c);
 }
 
+/* tls_policy: the syntax, and the level each domain gets. */
+static void
+test_tls_policy(void)
+{
+	static const struct {
+		const char *value, *domain;
+		enum conf_tls_policy want;
+	} cases[] = {
+		{ NULL, "example.org", CONF_TLS_POLICY_DANE },
+		{ "may", "example.org", CONF_TLS_POLICY_MAY },
+		{ "none", "example.org", CONF_TLS_POLICY_NONE },
+		{ "encrypt", "example.org", CONF_TLS_POLICY_ENCRYPT },
+		{ "verify", "example.org", CONF_TLS_POLICY_VERIFY },
+		{ "dane-only", "example.org", CONF_TLS_POLICY_DANE_ONLY },
+		{ "may dane", "example.org", CONF_TLS_POLICY_DANE },	/* last */
+		{ "example.org=verify", "example.org", CONF_TLS_POLICY_VERIFY },
+		{ "example.org=verify", "EXAMPLE.org", CONF_TLS_POLICY_VERIFY },
+		{ "example.org=verify", "example.net", CONF_TLS_POLICY_DANE },
+		{ "example.org=verify", "sub.example.org",
+		    CONF_TLS_POLICY_DANE },
+		{ "may .example.org=encrypt", "sub.example.org",
+		    CONF_TLS_POLICY_ENCRYPT },
+		{ "may .example.org=encrypt", "example.org",
+		    CONF_TLS_POLICY_MAY },
+		{ "may .example.org=encrypt", "badexample.org",
+		    CONF_TLS_POLICY_MAY },
+		{ "a.example=none a.example=verify", "a.example",
+		    CONF_TLS_POLICY_NONE },			/* first wins */
+		{ "  none\tb.example=dane-only  ", "b.example",
+		    CONF_TLS_POLICY_DANE_ONLY },
+		{ "  none\tb.example=dane-only  ", "c.example",
+		    CONF_TLS_POLICY_NONE },
+		{ "xn--bcher-kva.example=encrypt", "xn--bcher-kva.example",
+		    CONF_TLS_POLICY_ENCRYPT },
+	};
+	static const char *const bad[] = {
+		"tls_policy maybe\n", "tls_policy example.org=\n",
+		"tls_policy =may\n", "tls_policy exa mple.org=may x\n",
+		"tls_policy ex..ample=may\n", "tls_policy .=may\n",
+		"tls_policy b\xc3\xbc" "cher.example=may\n",
+		"tls_policy example.org=may=none\n", "tls_policy DANE\n",
+	};
+	struct conf c;
+	struct err e;
+	char text[256];
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		enum conf_tls_policy got = conf_parse_tls_policy(
+		    cases[i].value, cases[i].domain, CONF_TLS_POLICY_DANE);
+
+		tap_ok(got == cases[i].want, "tls_policy '%s' for %s: %s (got "
+		    "%s)", cases[i].value != NULL ? cases[i].value : "(unset)",
+		    cases[i].domain, conf_parse_tls_policy_name(cases[i].want),
+		    conf_parse_tls_policy_name(got));
+		if (cases[i].value == NULL)
+			continue;
+		snprintf(text, sizeof(text), "tls_policy %s\n", cases[i].value);
+		tap_ok(parse(&c, text, &e) == ERR_OK, "tls_policy '%s' parses",
+		    cases[i].value);
+		conf_parse_free(&c);
+	}
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		enum err_kind rc = parse(&c, bad[i], &e);
+
+		tap_ok(rc == ERR_CONFIG && strstr(e.msg, "tls_policy: expected "
+		    "words LEVEL or DOMAIN=LEVEL") != NULL, "refused: %.*s (%s)",
+		    (int)strlen(bad[i]) - 1, bad[i], e.msg);
+		conf_parse_free(&c);
+	}
+	parse_fails("tls_policy\n", F ":1: tls_policy: needs an argument");
+	tap_ok(strcmp(conf_parse_tls_policy_name(CONF_TLS_POLICY_DANE_ONLY),
+	    "dane-only") == 0, "the name of dane-only");
+}
+
 int
 main(void)
 {
@@ -1234,6 +1309,7 @@ main(void)
 	test_header_commands();
 	test_drop_in_commands();
 	test_queue_commands();
+	test_tls_policy();
 
 	snprintf(tmpdir, sizeof(tmpdir), "%s/t_conf.XXXXXX",
 	    t != NULL && t[0] == '/' ? t : "/tmp");

@@ -312,6 +312,38 @@ test_partial(void)
 	    "json: partial, one bounced");
 }
 
+/* Direct MX delivery adds tls_policy after tls. */
+static void
+test_tls_policy(void)
+{
+	struct deliver_msglog_rcpt r[] = {
+		{ "a@example.net", "sent", "250 2.0.0 Ok" },
+	};
+	struct deliver_msglog m = {
+		.from = "me@x", .rcpts = r, .nrcpt = 1,
+		.relay = "mx.example.net [192.0.2.25]:25", .tls = "TLS1.3",
+		.policy = "dane:dane", .size = 9, .duration_ms = 5,
+		.outcome = "sent",
+	};
+
+	is_line(&m, DELIVER_MSGLOG_TEXT, "from=<me@x> size=9 "
+	    "relay=\"mx.example.net [192.0.2.25]:25\" tls=TLS1.3 "
+	    "tls_policy=dane:dane delay=0.005 outcome=sent to=<a@example.net> "
+	    "status=sent reply=\"250 2.0.0 Ok\"", "text: tls_policy");
+	is_line(&m, DELIVER_MSGLOG_JSON, "{\"from\":\"me@x\",\"size\":9,"
+	    "\"relay\":\"mx.example.net [192.0.2.25]:25\",\"tls\":\"TLS1.3\","
+	    "\"tls_policy\":\"dane:dane\",\"delay\":0.005,\"outcome\":"
+	    "\"sent\",\"recipients\":[{\"to\":\"a@example.net\",\"status\":"
+	    "\"sent\",\"reply\":\"250 2.0.0 Ok\"}]}", "json: tls_policy");
+	m.policy = "may, dane:may";	/* two domains */
+	m.tls = NULL;
+	is_line(&m, DELIVER_MSGLOG_TEXT, "from=<me@x> size=9 "
+	    "relay=\"mx.example.net [192.0.2.25]:25\" "
+	    "tls_policy=\"may, dane:may\" delay=0.005 outcome=sent "
+	    "to=<a@example.net> status=sent reply=\"250 2.0.0 Ok\"",
+	    "text: tls_policy of two domains, quoted; no tls");
+}
+
 static void
 test_session_failure(void)
 {
@@ -672,6 +704,7 @@ main(void)
 	test_sent();
 	test_null_sender();
 	test_partial();
+	test_tls_policy();
 	test_session_failure();
 	test_omitted();
 	test_escape_controls();
