@@ -6,7 +6,8 @@
 # each server received (or that it received no MAIL at all) and, where it
 # matters, what -v and the log line say.  Needs root (namespaces); skips
 # with the reason elsewhere.
-# shellcheck shell=sh disable=SC2030,SC2031
+# shellcheck shell=sh disable=SC2030,SC2031,SC2012,SC2016
+# (SC2012: ls -t over file names the servers made; SC2016: $0/$1 of sh -c)
 
 . "${top_srcdir:-.}/tests/cli/lib.sh"
 . "$top_srcdir/tests/cli/lib_netns.sh"
@@ -94,6 +95,10 @@ perm		MX	20 mx2
 ipv6		MX	10 v6
 alldead		MX	10 dead
 alldead		MX	20 far
+multi		A	192.0.2.13
+multi		A	192.0.2.12
+multiaddr	MX	10 multi
+later		MX	10 dead
 rcpt4xx		MX	10 rcptbusy
 rcpt4xx		MX	20 mx2
 may		MX	10 tls
@@ -150,12 +155,17 @@ netns_dns_start trust-ad
 
 printf 'Subject: direct\n\nHello by MX.\n' >"$T/in"
 
-# conf [lines]: no host; the queue off (a temporary failure is 75).
+# conf [lines]: no host; the queue off (a temporary failure is 75)
+# unless a queue_dir line is given.
 conf() {
+	queue="queue off"
+	case "$*" in
+	*queue_dir*) queue="" ;;
+	esac
 	{
 		echo "defaults"
 		echo "domain client.example"
-		echo "queue off"
+		[ -n "$queue" ] && echo "$queue"
 		echo "logfile $T/mail.log"
 		echo "account default"
 		echo "from sender@client.example"
@@ -182,6 +192,11 @@ got() {
 # mails NAME: how many MAIL commands server NAME saw.
 mails() {
 	cat "$T/$1"/session-*.log 2>/dev/null | grep -c '^C: MAIL FROM'
+}
+
+# last_session NAME: the transcript of NAME's newest session.
+last_session() {
+	ls -t "$T/$1"/session-*.log 2>/dev/null | head -1
 }
 
 # last_env NAME: the envelope of NAME's newest message.
@@ -243,10 +258,16 @@ send j@alldead.plain.test
 is "$RC" 75 "every MX fails: 75"
 contains "$T/err" 'far\.plain\.test|198\.51\.100\.1' "every MX fails: the last reason"
 
+n2=$(got mx2)
+send kk@multiaddr.plain.test
+is "$RC" 0 "an MX with two addresses, one refusing: delivered"
+is "$(got mx2)" $((n2 + 1)) "two addresses: by the one that listens"
+
 send k@ipv6.plain.test
 is "$RC" 0 "IPv6-only MX: delivered"
 is "$(got v6)" 1 "IPv6: by the v6 server"
 
+n2=$(got mx2)
 send l@rcpt4xx.plain.test
 is "$RC" 0 "RCPT 450 at the first MX: delivered by the second"
 is "$(got rcptbusy)/$(got mx2)" "0/$((n2 + 1))" "RCPT 450: by mx2"
@@ -271,9 +292,47 @@ printf 'Subject: direct\n\nHello by MX.\n' >"$T/in"
 send 'p@[192.0.2.12]'
 is "$RC" 0 "address literal: delivered to it"
 
+# --- the queue ----------------------------------------------------------
+
+# A temporary failure is queued (exit 0); `postie -q` delivers it by MX
+# once the MX host listens (-qf: the entry is not due for 5 minutes).
+conf "queue_dir $T/queue"
+send q1@later.plain.test
+is "$RC" 0 "queue: every MX down: queued, exit 0"
+contains "$T/err" 'queued as' "queue: -v says queued"
+srv later 192.0.2.13
+netns_run "$POSTIE" -C "$T/conf" -qf >"$T/out" 2>"$T/err"
+is "$?" 0 "queue: -qf exit 0"
+is "$(got later)" 1 "queue: -qf delivered by the MX"
+contains "$(last_env later)" 'q1@later\.plain\.test' "queue: the recipient"
+is "$(find "$T/queue" -name '*.env' | wc -l | tr -d ' ')" 0 "queue: empty after"
+conf
+
 # --- EHLO name and AUTH --------------------------------------------------
 
-contains "$(ls -t "$T"/mx2/session-*.log | head -1)" '^C: EHLO client\.example' "EHLO: the configured domain"
+# No `domain`: the machine's fully qualified name (a private UTS
+# namespace with a short host name the namespace's hosts file knows).
+conf_nodomain() {
+	printf 'defaults\nqueue off\naccount default\nfrom s@client.example\n' >"$T/conf"
+	chmod 600 "$T/conf"
+}
+if command -v unshare >/dev/null 2>&1 && command -v hostname >/dev/null 2>&1; then
+	conf_nodomain
+	cp "$NETNS_ETC/hosts" "$T/hosts.orig"
+	echo "192.0.2.11 box.example.test box" >>"$NETNS_ETC/hosts"
+	n1=$(got mx1)
+	netns_run unshare -u sh -c 'hostname box && exec "$0" -C "$1" r1@pref.plain.test' \
+	    "$POSTIE" "$T/conf" <"$T/in" >"$T/out" 2>"$T/err"
+	is "$?" 0 "short host name: delivered"
+	is "$(got mx1)" $((n1 + 1)) "short host name: by mx1"
+	contains "$(last_session mx1)" '^C: EHLO box\.example\.test' "EHLO: the fully qualified name"
+	cp "$T/hosts.orig" "$NETNS_ETC/hosts"
+	conf
+else
+	echo "# skipped: EHLO FQDN (no unshare or hostname)"
+fi
+
+contains "$(last_session mx2)" '^C: EHLO client\.example' "EHLO: the configured domain"
 conf "auth on" "user u" "password p"
 send q@pref.plain.test
 is "$RC" 78 "auth without a host: configuration error"
@@ -284,7 +343,7 @@ conf
 
 send r@may.plain.test
 is "$RC" 0 "STARTTLS offered: delivered"
-contains "$(ls -t "$T"/tls/session-*.log | head -1)" '^T: TLSv1\.[23] ' "may: over TLS (bad certificate not checked)"
+contains "$(last_session tls)" '^T: TLSv1\.[23] ' "may: over TLS (bad certificate not checked)"
 contains "$T/mail.log" 'tls_policy=dane:may' "log: dane degrades to may without TLSA"
 
 send s@mayabort.plain.test
@@ -307,7 +366,7 @@ is "$(got tls)/$(mails tls)" "1/1" "verify failed: no MAIL"
 conf "tls_policy none"
 send w@may.plain.test
 is "$RC" 0 "none: delivered"
-lacks "$(ls -t "$T"/tls/session-*.log | head -1)" '^C: STARTTLS' "none: no STARTTLS"
+lacks "$(last_session tls)" '^C: STARTTLS' "none: no STARTTLS"
 conf
 
 # --- DANE ----------------------------------------------------------------
