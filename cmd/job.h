@@ -4,6 +4,8 @@
  *   send.c   the message path: configuration, account, envelope,
  *            aliases, header, submission, the per-message log line, and
  *            the -bv dry run and newaliases check
+ *   route.c  the route of a message: host, port, timeouts, TLS, AUTH,
+ *            the EHLO name; GnuTLS started only when it is used
  *   bs.c     -bs: SMTP on stdin/stdout, each message through send.c
  *   postie.c main(): options, dispatch, the one exit-status table
  *
@@ -99,6 +101,14 @@ struct cmd_tls_files {
  */
 enum err_kind cmd_job_route(struct cmd_job *j, struct deliver_submit_req *req,
     struct cmd_tls_files *tf, struct err *e);
+
+/*
+ * The route alone, as -bv shows it: host, port, timeouts, TLS (file names
+ * in tf), EHLO name.  No AUTH (no password source asked), no GnuTLS, no
+ * log.  Errors: ERR_CONFIG (auth on without `host`, a TLS file name).
+ */
+enum err_kind cmd_job_route_only(struct cmd_job *j,
+    struct deliver_submit_req *req, struct cmd_tls_files *tf, struct err *e);
 
 /* The submission alone, into res (initialised by the caller): no report,
  * no log line, no queue.  The outcome as deliver_submit_outcome(). */

@@ -6,9 +6,10 @@
  * set in struct io_session.tls; nothing else touches the socket then.
  *
  * Client verification (io_tls_client_start), in this order:
- *   - conf.ndane > 0: DANE (RFC 6698, RFC 7671, RFC 7672), and nothing
- *     below applies (no trust store is read, certcheck and fingerprint
- *     are not looked at).  One matching record is enough:
+ *   - conf.ndane > 0: DANE (RFC 6698, RFC 7671, RFC 7672; the code is
+ *     in io/tls_dane.c), and nothing below applies (no trust store is
+ *     read, certcheck and fingerprint are not looked at).  One matching
+ *     record is enough:
  *       DANE-EE (usage 3): the peer's certificate matches; its names and
  *       dates are not checked (RFC 7672 3.1.1).
  *       DANE-TA (usage 2): a certificate the server sent, its leaf
@@ -165,6 +166,10 @@ enum err_kind io_tls_channel_binding(struct io_tls *t, const char **type,
 /* The client certificate was verified (server side, EXTERNAL); its
  * subject DN in out. */
 bool io_tls_peer_verified(struct io_tls *t, struct buf *subject);
+
+/* Server side: the name the client sent as SNI (RFC 6066 3) into out,
+ * NUL-terminated; false when it sent none (or out is too small). */
+bool io_tls_server_name(struct io_tls *t, char *out, size_t outlen);
 
 void io_tls_close(struct io_tls *t);	/* t may be NULL */
 

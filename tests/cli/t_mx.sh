@@ -378,6 +378,7 @@ is "$(got tls)" $((ntls + 1)) "DANE-EE: delivered by the TLS server"
 contains "$T/err" 'TLSA records validated' "-v: TLSA records validated"
 contains "$T/err" 'DANE-EE' "-v: DANE-EE verified"
 contains "$T/mail.log" 'tls_policy=dane ' "log: dane applied"
+contains "$(last_session tls)" '^T: sni mxee\.dane\.test$' "DANE: SNI is the MX host name"
 
 send y@bad.dane.test
 is "$RC" 75 "DANE mismatch, no other MX: 75"

@@ -584,13 +584,17 @@ tls_can_start(const struct testd_opts *o)
 	return o->tls_cert != NULL || o->inject_len > 0 || o->tls_abort;
 }
 
-/* Handshake as the server; "T: TLSv1.3 ..." or "T: handshake failed". */
+/*
+ * Handshake as the server; "T: TLSv1.3 ..." or "T: handshake failed",
+ * then "T: sni NAME" when the client sent a server name.
+ */
 static bool
 tls_handshake(struct sess *ss)
 {
 	struct io_tls_server_conf tc;
 	struct buf line;
 	struct err e;
+	char sni[256];
 
 	memset(&tc, 0, sizeof(tc));
 	tc.cert_file = ss->o->tls_cert;
@@ -612,6 +616,8 @@ tls_handshake(struct sess *ss)
 		(void)buf_append_str(&line, ", client certificate verified");
 	log_line(ss, "T: ", buf_str(&line), line.len);
 	buf_free(&line);
+	if (io_tls_server_name(ss->io.tls, sni, sizeof(sni)))
+		log_line(ss, "T: sni ", sni, strlen(sni));
 	testd_tls_ready(ss);
 	return true;
 }

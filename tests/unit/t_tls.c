@@ -9,8 +9,9 @@
  * <client subject or ->"; the parent compares it with its own.  The
  * child exits 0 after a handshake, 1 when it failed.
  *
- * DANE: the TLSA data is computed here apart from tls.c (the public key
- * as GnuTLS exports it, where tls.c takes the certificate's own bytes).
+ * DANE: the TLSA data is computed here apart from io/tls_dane.c (the
+ * public key as GnuTLS exports it, where tls_dane.c takes the
+ * certificate's own bytes).
  */
 #include "config.h"
 
