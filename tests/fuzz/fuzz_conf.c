@@ -1,7 +1,8 @@
 /*
  * fuzz_conf: arbitrary text through conf_parse_text(), twice into the same
  * struct conf (as system file then user file, so accounts get replaced),
- * then every lookup on every account.  Must not crash or leak.
+ * then every lookup on every account (and the TLS policy of two domains).
+ * Must not crash or leak.
  */
 #include "config.h"
 
@@ -23,6 +24,11 @@ walk(const struct conf_account *a)
 		(void)conf_parse_num(a, (enum conf_key)k, -1);
 		(void)conf_parse_key_name((enum conf_key)k);
 	}
+	/* A checked tls_policy value, looked up as route.c does. */
+	(void)conf_parse_tls_policy(conf_parse_get(a, CONF_TLS_POLICY),
+	    "mx.example.org", CONF_TLS_POLICY_DANE);
+	(void)conf_parse_tls_policy(conf_parse_get(a, CONF_TLS_POLICY),
+	    "", CONF_TLS_POLICY_DANE);
 }
 
 int
