@@ -931,7 +931,8 @@ drive(struct run *r)
 	struct err e;
 	int idle = 0;
 
-	r->txn = &txn;
+	/* Only while drive() runs: cleared before it returns. */
+	r->txn = &txn;	/* cppcheck-suppress autoVariables */
 	while (!r->finished) {
 		bool any = false;
 
@@ -958,6 +959,7 @@ drive(struct run *r)
 	}
 	/* A QUIT queued with a failure goes out if the socket takes it. */
 	flush(r);
+	r->txn = NULL;
 }
 
 static enum err_kind
