@@ -193,6 +193,10 @@ setup_tls(struct cmd_job *j, struct deliver_submit_req *req,
  * skips that start-up work and initialises GnuTLS only when it will use it
  * (crypto_init).  Where the hook is not honoured, the library initialises
  * itself as before and gnutls_global_init() merely counts a reference.
+ * With GnuTLS opened when first used (cmd/gnutls_lazy.c, the default
+ * build) the hook is not seen (the program does not export it) and that
+ * start-up work is done at the dlopen, which crypto_init() causes: the
+ * same work, by the same runs.
  */
 int _gnutls_global_init_skip(void);
 

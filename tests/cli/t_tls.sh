@@ -61,6 +61,34 @@ delivered "CA-signed"
 contains "$SRV/dir/session-1.log" '^T: starttls$' "CA-signed: STARTTLS"
 contains "$SRV/dir/session-1.log" '^T: TLSv1\.3 TLS_AES_' "CA-signed: TLS 1.3"
 
+# ---- GnuTLS loaded only when used (cmd/gnutls_lazy.c) --------------------
+
+# Built so (configure found the library's soname): postie is not linked
+# with GnuTLS, a plain message maps none of it, a TLS one opens it.
+if grep -q '^#define POSTIE_GNUTLS_SONAME' "$top_builddir/config.h"; then
+	lacks_ldd=0
+	ldd "$POSTIE" | grep -q 'libgnutls' && lacks_ldd=1
+	is "$lacks_ldd" 0 "lazy GnuTLS: postie is not linked with it"
+	start_testd
+	write_conf
+	LD_DEBUG=files "$POSTIE" -C "$T/conf" rcpt@server.example <"$T/in" \
+	    >"$T/out" 2>"$T/ld"
+	is "$?" 0 "lazy GnuTLS: plain message sent"
+	lacks "$T/ld" 'file=libgnutls' "lazy GnuTLS: not loaded without TLS"
+	stop_testd
+	tls_testd good
+	tls_conf
+	LD_DEBUG=files "$POSTIE" -C "$T/conf" rcpt@server.example <"$T/in" \
+	    >"$T/out" 2>"$T/ld"
+	is "$?" 0 "lazy GnuTLS: TLS message sent"
+	contains "$T/ld" 'file=libgnutls\.so.*dynamically loaded by' "lazy GnuTLS: opened for TLS"
+	stop_testd
+	"$POSTIE" --version >"$T/out" 2>&1
+	contains "$T/out" '^postie .*\(GnuTLS [0-9]+\.[0-9]+' "lazy GnuTLS: --version names its version"
+else
+	echo "# skipped: postie is linked with GnuTLS (--disable-lazy-gnutls)"
+fi
+
 tls_testd expired
 tls_conf
 run_postie rcpt@server.example
