@@ -308,6 +308,30 @@ contains "$(last_env later)" 'q1@later\.plain\.test' "queue: the recipient"
 is "$(find "$T/queue" -name '*.env' | wc -l | tr -d ' ')" 0 "queue: empty after"
 conf
 
+# --- a smarthost named through DNS --------------------------------------
+
+# Not MX delivery, but the same resolver: a smarthost's name that
+# resolves is used; one whose lookup fails for now (SERVFAIL) is a
+# temporary failure, queued when the queue is on.
+conf "host mx2.plain.test"
+n2=$(got mx2)
+send sh1@anywhere.example
+is "$RC" 0 "smarthost by name: delivered"
+is "$(got mx2)" $((n2 + 1)) "smarthost by name: to its address"
+lacks "$T/err" 'MX ' "smarthost by name: no MX lookup"
+conf "host smtp.broken.test"
+send sh2@anywhere.example
+is "$RC" 75 "smarthost name SERVFAIL: 75"
+contains "$T/err" 'smtp\.broken\.test' "smarthost name SERVFAIL: names the host"
+conf "host smtp.broken.test" "queue_dir $T/queue2"
+send sh3@anywhere.example
+is "$RC" 0 "smarthost name SERVFAIL, queue on: queued, exit 0"
+is "$(find "$T/queue2" -name '*.env' | wc -l | tr -d ' ')" 1 "smarthost name SERVFAIL: one entry"
+conf "host nothere.plain.test"
+send sh4@anywhere.example
+is "$RC" 68 "smarthost name NXDOMAIN: 68"
+conf
+
 # --- EHLO name and AUTH --------------------------------------------------
 
 # No `domain`: the machine's fully qualified name (a private UTS
