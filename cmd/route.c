@@ -143,6 +143,33 @@ tls_file(const struct cmd_job *j, enum conf_key k, char *out, size_t outlen,
 }
 
 /*
+ * What a smarthost's TLS and direct delivery's share: the files ("~/"
+ * expanded into f), priorities, minimum version, handshake timeout, log.
+ */
+static enum err_kind
+tls_common(struct cmd_job *j, struct deliver_submit_req *req,
+    struct cmd_tls_files *f, struct err *e)
+{
+	struct io_tls_conf *tc = &req->tls_conf;
+
+	tc->trust_file = tls_file(j, CONF_TLS_TRUST_FILE, f->trust,
+	    sizeof(f->trust), e);
+	tc->crl_file = tls_file(j, CONF_TLS_CRL_FILE, f->crl, sizeof(f->crl),
+	    e);
+	tc->cert_file = tls_file(j, CONF_TLS_CERT_FILE, f->cert,
+	    sizeof(f->cert), e);
+	tc->key_file = tls_file(j, CONF_TLS_KEY_FILE, f->key, sizeof(f->key),
+	    e);
+	if (e->kind != ERR_OK)
+		return e->kind;
+	tc->priorities = conf_parse_get(j->acct, CONF_TLS_PRIORITIES);
+	tc->min_version = conf_parse_get(j->acct, CONF_TLS_MIN_VERSION);
+	tc->timeout_s = req->timeouts.command;
+	tc->log = &j->log;
+	return ERR_OK;
+}
+
+/*
  * req->tls, req->tls_conf and the default port from the account: `tls`
  * off: plain on 25; on with tls_starttls (the default): STARTTLS on 587;
  * tls_starttls off: implicit TLS on 465 (RFC 8314).  `tls_certcheck off`
@@ -161,22 +188,10 @@ setup_tls(struct cmd_job *j, struct deliver_submit_req *req,
 	if (req->tls == SMTP_CLIENT_TLS_NONE)
 		return ERR_OK;
 	tc->host = over != NULL ? over : req->host;
-	tc->trust_file = tls_file(j, CONF_TLS_TRUST_FILE, f->trust,
-	    sizeof(f->trust), e);
-	tc->crl_file = tls_file(j, CONF_TLS_CRL_FILE, f->crl, sizeof(f->crl),
-	    e);
-	tc->cert_file = tls_file(j, CONF_TLS_CERT_FILE, f->cert,
-	    sizeof(f->cert), e);
-	tc->key_file = tls_file(j, CONF_TLS_KEY_FILE, f->key, sizeof(f->key),
-	    e);
-	if (e->kind != ERR_OK)
+	if (tls_common(j, req, f, e) != ERR_OK)
 		return e->kind;
 	tc->fingerprint = conf_parse_get(j->acct, CONF_TLS_FINGERPRINT);
 	tc->certcheck = conf_parse_bool(j->acct, CONF_TLS_CERTCHECK, true);
-	tc->priorities = conf_parse_get(j->acct, CONF_TLS_PRIORITIES);
-	tc->min_version = conf_parse_get(j->acct, CONF_TLS_MIN_VERSION);
-	tc->timeout_s = req->timeouts.command;
-	tc->log = &j->log;
 	if (!tc->certcheck && tc->fingerprint == NULL) {
 		log_msg(&j->mlog, LOG_WARNING, "tls_certcheck is off: the "
 		    "server's certificate is not checked");
@@ -251,31 +266,16 @@ static enum err_kind
 setup_direct(struct cmd_job *j, struct deliver_submit_req *req,
     struct cmd_tls_files *f, struct err *e)
 {
-	struct io_tls_conf *tc = &req->tls_conf;
+	const char *auth = conf_parse_get(j->acct, CONF_AUTH);
 
 	err_clear(e);
-	if (conf_parse_get(j->acct, CONF_AUTH) != NULL &&
-	    strcmp(conf_parse_get(j->acct, CONF_AUTH), "off") != 0)
+	if (auth != NULL && strcmp(auth, "off") != 0)
 		return err_set(e, ERR_CONFIG, "auth is on but no 'host' is set: "
 		    "delivery straight to MX hosts never authenticates");
 	fqdn_helo(j);
 	req->port = "25";
 	req->tls = SMTP_CLIENT_TLS_MAY;
-	tc->trust_file = tls_file(j, CONF_TLS_TRUST_FILE, f->trust,
-	    sizeof(f->trust), e);
-	tc->crl_file = tls_file(j, CONF_TLS_CRL_FILE, f->crl, sizeof(f->crl),
-	    e);
-	tc->cert_file = tls_file(j, CONF_TLS_CERT_FILE, f->cert,
-	    sizeof(f->cert), e);
-	tc->key_file = tls_file(j, CONF_TLS_KEY_FILE, f->key, sizeof(f->key),
-	    e);
-	if (e->kind != ERR_OK)
-		return e->kind;
-	tc->priorities = conf_parse_get(j->acct, CONF_TLS_PRIORITIES);
-	tc->min_version = conf_parse_get(j->acct, CONF_TLS_MIN_VERSION);
-	tc->timeout_s = req->timeouts.command;
-	tc->log = &j->log;
-	return ERR_OK;
+	return tls_common(j, req, f, e);
 }
 
 /*
