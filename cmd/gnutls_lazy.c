@@ -122,35 +122,28 @@ lazy_free(void *p)
 	(*real)(p);
 }
 
-int
-gnutls_global_init(void)
-{
-	static int (*fn)(void);
-	void *p;
-
-	if (fn == NULL) {
-		if (!lazy_open())
-			return GNUTLS_E_INTERNAL_ERROR;
-		p = lazy_sym("gnutls_global_init");
-		memcpy(&fn, &p, sizeof(fn));
+/*
+ * The functions called first, or to say what went wrong: when the library
+ * cannot be loaded they return fallback instead of ending the program.
+ */
+#define LAZY_SOFT(ret, name, params, args, fallback)			\
+	ret name params							\
+	{								\
+		static ret (*fn) params;				\
+		if (fn == NULL) {					\
+			void *p;					\
+			if (!lazy_open())				\
+				return fallback;			\
+			p = lazy_sym(#name);				\
+			memcpy(&fn, &p, sizeof(fn));			\
+		}							\
+		return fn args;						\
 	}
-	return fn();
-}
 
-const char *
-gnutls_strerror(int error)
-{
-	static const char *(*fn)(int);
-	void *p;
-
-	if (fn == NULL) {
-		if (!lazy_open())
-			return why;
-		p = lazy_sym("gnutls_strerror");
-		memcpy(&fn, &p, sizeof(fn));
-	}
-	return fn(error);
-}
+LAZY_SOFT(int, gnutls_global_init, (void), (), GNUTLS_E_INTERNAL_ERROR)
+LAZY_SOFT(const char *, gnutls_strerror, (int error), (error), why)
+/* --version: the reason in place of a version when it cannot load. */
+LAZY_SOFT(const char *, gnutls_check_version, (const char *req), (req), why)
 
 LAZY(gnutls_alert_description_t, gnutls_alert_get,
     (gnutls_session_t s), (s))
@@ -191,22 +184,6 @@ LAZY(int, gnutls_certificate_verify_peers2,
 LAZY(int, gnutls_certificate_verify_peers3,
     (gnutls_session_t s, const char *host, unsigned int *status),
     (s, host, status))
-/* --version: the reason in place of a version when it cannot load. */
-const char *
-gnutls_check_version(const char *req)
-{
-	static const char *(*fn)(const char *);
-	void *p;
-
-	if (fn == NULL) {
-		if (!lazy_open())
-			return why;
-		p = lazy_sym("gnutls_check_version");
-		memcpy(&fn, &p, sizeof(fn));
-	}
-	return fn(req);
-}
-
 LAZY(const char *, gnutls_ciphersuite_get, (gnutls_session_t s), (s))
 LAZY(int, gnutls_credentials_set,
     (gnutls_session_t s, gnutls_credentials_type_t type, void *cred),

@@ -13,6 +13,7 @@
 #include <strings.h>
 
 #include "conf/parse.h"
+#include "mail/idn.h"
 #include "util/duration.h"
 
 /*
@@ -520,33 +521,16 @@ policy_level(const char *word, size_t len)
 	return -1;
 }
 
-/* A domain in a DOMAIN=LEVEL word: labels of letters, digits, '-', '_',
- * an optional leading dot (subdomains). */
+/* A domain in a DOMAIN=LEVEL word: a host name, or one after a dot
+ * (its subdomains). */
 static bool
 policy_domain_ok(const char *d, size_t len)
 {
-	size_t i, label = 0;
-
 	if (len > 0 && d[0] == '.') {
 		d++;
 		len--;
 	}
-	if (len == 0 || len > 253)
-		return false;
-	for (i = 0; i < len; i++) {
-		if (d[i] == '.') {
-			if (label == 0)
-				return false;
-			label = 0;
-		} else if (isalnum((unsigned char)d[i]) || d[i] == '-' ||
-		    d[i] == '_') {
-			if (++label > 63)
-				return false;
-		} else {
-			return false;
-		}
-	}
-	return label > 0;
+	return mail_idn_is_host_name(d, len);
 }
 
 /* Calls fn for each word of a tls_policy value; stops at a nonzero. */

@@ -52,7 +52,7 @@ deliver_route_domain(const char *addr, char *out, size_t outlen,
 {
 	char tmp[MAIL_IDN_LEN_MAX + 1], ascii[MAIL_IDN_LEN_MAX + 1];
 	const char *at = strrchr(addr, '@');
-	size_t i;
+	size_t i, n;
 
 	if (at == NULL || at[1] == '\0')
 		return err_set(e, ERR_DATA, "%s: no domain", addr);
@@ -70,19 +70,15 @@ deliver_route_domain(const char *addr, char *out, size_t outlen,
 		return e->kind;
 	if (strlcpy(out, ascii + 2, outlen) >= outlen)
 		return err_set(e, ERR_DATA, "%s: too long", addr);
-	/* A name to look up (and to put in a TLS server name): labels of
-	 * letters, digits, '-' and '_'. */
-	for (i = 0; out[i] != '\0'; i++) {
-		unsigned char c = (unsigned char)out[i];
-
-		if (!isalnum(c) && c != '-' && c != '_' &&
-		    (c != '.' || i == 0 || out[i - 1] == '.'))
-			return err_set(e, ERR_DATA, "%s: bad domain", addr);
-		out[i] = (char)tolower(c);
-	}
 	/* A final dot names the same domain. */
-	if (i > 1 && out[i - 1] == '.')
-		out[i - 1] = '\0';
+	n = strlen(out);
+	if (n > 1 && out[n - 1] == '.')
+		out[--n] = '\0';
+	/* A name to look up (and to put in a TLS server name). */
+	if (!mail_idn_is_host_name(out, n))
+		return err_set(e, ERR_DATA, "%s: bad domain", addr);
+	for (i = 0; i < n; i++)
+		out[i] = (char)tolower((unsigned char)out[i]);
 	return ERR_OK;
 }
 
@@ -265,7 +261,7 @@ try_host(struct dest *d, const char *host, const struct host_tls *ht)
 	dns_resolve_free(ai);
 }
 
-/* The TLSA records DANE can use (usages 2 and 3) into ht. */
+/* The TLSA records DANE can use (io_tls_dane_usable()) into ht. */
 static enum err_kind
 dane_records(const struct dns_answer *a, struct host_tls *ht)
 {
@@ -276,15 +272,15 @@ dane_records(const struct dns_answer *a, struct host_tls *ht)
 		return ERR_OS;
 	for (i = 0; i < a->ntlsa; i++) {
 		const struct dns_tlsa *t = &a->tlsa[i];
+		struct io_tls_dane_rec *r = &ht->dane[ht->ndane];
 
-		if (t->usage != 2 && t->usage != 3)
-			continue;
-		ht->dane[ht->ndane].usage = t->usage;
-		ht->dane[ht->ndane].selector = t->selector;
-		ht->dane[ht->ndane].mtype = t->mtype;
-		ht->dane[ht->ndane].data = t->data;
-		ht->dane[ht->ndane].len = t->len;
-		ht->ndane++;
+		r->usage = t->usage;
+		r->selector = t->selector;
+		r->mtype = t->mtype;
+		r->data = t->data;
+		r->len = t->len;
+		if (io_tls_dane_usable(r))
+			ht->ndane++;
 	}
 	return ERR_OK;
 }
@@ -328,13 +324,14 @@ dane_host(struct dest *d, const char *host, struct dns_answer *tlsa,
 			ht->applied = "dane";
 			return true;
 		}
-		/* RFC 7672 2.2: records present, none usable: encrypted,
+		/* RFC 7672 2.2: records present, none usable (usages 0/1,
+		 * unknown selectors or matching types): encrypted,
 		 * unauthenticated; dane-only wants authentication. */
 		ht->applied = "encrypt";
 		if (!only)
 			return true;
 		fail_open(d, SMTP_CLIENT_TEMP, "4.7.5", "%s: dane-only, but "
-		    "no usable TLSA record (usages 2 or 3)", host);
+		    "no usable TLSA record (usage 2 or 3)", host);
 		return false;
 	}
 	if (!only)

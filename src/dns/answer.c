@@ -366,6 +366,19 @@ cname_follow(const struct msg *m, size_t an, unsigned nan, struct wname *cur,
 	return ERR_OK;
 }
 
+/*
+ * Room for one more element after the n of arr (size bytes each): it
+ * grows at powers of two, 1, 2, 4 ... slots.  The array to use, or NULL
+ * when memory ran out (arr is then unchanged).
+ */
+static void *
+grow(void *arr, size_t n, size_t size)
+{
+	if (n != 0 && (n & (n - 1)) != 0)
+		return arr;		/* room left */
+	return reallocarray(arr, n == 0 ? 1 : 2 * n, size);
+}
+
 static enum err_kind
 mx_add(const struct msg *m, const struct rr *rr, struct dns_answer *a,
     struct err *e)
@@ -373,7 +386,6 @@ mx_add(const struct msg *m, const struct rr *rr, struct dns_answer *a,
 	struct dns_mx *p, mx;
 	struct wname n;
 	enum err_kind rc;
-	size_t cap;
 
 	if ((rc = rdata_name(m, rr, 2, &n, e)) != ERR_OK)
 		return rc;
@@ -382,13 +394,9 @@ mx_add(const struct msg *m, const struct rr *rr, struct dns_answer *a,
 		a->nskipped++;
 		return ERR_OK;
 	}
-	/* Grow at powers of two: 1, 2, 4 ... 128 slots. */
-	if ((a->nmx & (a->nmx - 1)) == 0) {
-		cap = a->nmx == 0 ? 1 : 2 * a->nmx;
-		if ((p = reallocarray(a->mx, cap, sizeof(*p))) == NULL)
-			return err_set(e, ERR_OS, "dns: out of memory");
-		a->mx = p;
-	}
+	if ((p = grow(a->mx, a->nmx, sizeof(*p))) == NULL)
+		return err_set(e, ERR_OS, "dns: out of memory");
+	a->mx = p;
 	a->mx[a->nmx++] = mx;
 	return ERR_OK;
 }
@@ -398,7 +406,6 @@ tlsa_add(const struct msg *m, const struct rr *rr, struct dns_answer *a,
     struct err *e)
 {
 	struct dns_tlsa *p, *t;
-	size_t cap;
 
 	if (rr->rdlen < 3)
 		return bad(e, "TLSA record data too short");
@@ -407,12 +414,9 @@ tlsa_add(const struct msg *m, const struct rr *rr, struct dns_answer *a,
 		a->nskipped++;
 		return ERR_OK;
 	}
-	if ((a->ntlsa & (a->ntlsa - 1)) == 0) {
-		cap = a->ntlsa == 0 ? 1 : 2 * a->ntlsa;
-		if ((p = reallocarray(a->tlsa, cap, sizeof(*p))) == NULL)
-			return err_set(e, ERR_OS, "dns: out of memory");
-		a->tlsa = p;
-	}
+	if ((p = grow(a->tlsa, a->ntlsa, sizeof(*p))) == NULL)
+		return err_set(e, ERR_OS, "dns: out of memory");
+	a->tlsa = p;
 	t = &a->tlsa[a->ntlsa++];
 	t->usage = m->p[rr->rdata];
 	t->selector = m->p[rr->rdata + 1];

@@ -73,6 +73,15 @@ struct io_tls_dane_rec {
 	const unsigned char *data;
 };
 
+/*
+ * Whether DANE can use r (the rule above: usage 2 or 3, selector 0 or 1,
+ * matching type 0, 1 or 2 with data of its length).  RFC 7672 2.2: a
+ * host whose validated TLSA records are all unusable gets TLS without
+ * authentication, so the caller decides with this before it asks for
+ * DANE.
+ */
+bool io_tls_dane_usable(const struct io_tls_dane_rec *r);
+
 /* Read during io_tls_client_start only: nothing in it is kept. */
 struct io_tls_conf {
 	const char *host;		/* name to verify and send as SNI */

@@ -106,7 +106,7 @@ dane_match(const struct io_tls_dane_rec *r, const gnutls_datum_t *der)
 		return false;
 	if (r->mtype == IO_TLS_DANE_FULL)
 		return n == r->len && memcmp(p, r->data, n) == 0;
-	/* dane_usable() let through only digests of the right length. */
+	/* io_tls_dane_usable() let through only digests of the right length. */
 	if (gnutls_hash_fast(r->mtype == IO_TLS_DANE_SHA256 ?
 	    GNUTLS_DIG_SHA256 : GNUTLS_DIG_SHA512, p, n, md) < 0)
 		return false;
@@ -319,8 +319,8 @@ tls_dane_verify(struct io_tls *t)
 /* ---- the records and names (io_tls_client_start) ---------------------- */
 
 /* RFC 7672 2.2: what we cannot use is ignored, not an error. */
-static bool
-dane_usable(const struct io_tls_dane_rec *r)
+bool
+io_tls_dane_usable(const struct io_tls_dane_rec *r)
 {
 	if ((r->usage != IO_TLS_DANE_TA && r->usage != IO_TLS_DANE_EE) ||
 	    r->selector > IO_TLS_DANE_SPKI || r->data == NULL ||
@@ -347,7 +347,7 @@ dane_records(struct io_tls *t, const struct io_tls_conf *conf,
 	size_t i, n = 0, bytes = 0;
 
 	for (i = 0; conf->dane != NULL && i < conf->ndane; i++)
-		if (dane_usable(&conf->dane[i])) {
+		if (io_tls_dane_usable(&conf->dane[i])) {
 			n++;
 			bytes += conf->dane[i].len;
 			if (bytes > SIZE_MAX / 2)
@@ -362,7 +362,7 @@ dane_records(struct io_tls *t, const struct io_tls_conf *conf,
 		return err_set(e, ERR_OS, "out of memory");
 	for (i = 0, bytes = 0; i < conf->ndane; i++) {
 		r = &conf->dane[i];
-		if (!dane_usable(r))
+		if (!io_tls_dane_usable(r))
 			continue;
 		memcpy(t->tlsa_data + bytes, r->data, r->len);
 		t->tlsa[t->ntlsa] = *r;

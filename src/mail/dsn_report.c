@@ -8,6 +8,7 @@
 
 #include "mail/dsn_report.h"
 #include "mail/header.h"
+#include "mail/text_int.h"
 #include "util/utf8.h"
 
 #define RND_MIN 8		/* as mail_header_msgid() wants */
@@ -67,17 +68,6 @@ cut(struct buf *b, size_t len)
 		b->len = len;
 		b->data[len] = '\0';
 	}
-}
-
-static bool
-has_8bit(const char *p, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if ((unsigned char)p[i] >= 0x80)
-			return true;
-	return false;
 }
 
 static bool

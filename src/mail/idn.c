@@ -122,15 +122,15 @@ scan(const char *addr, struct parts *pt, struct err *e)
  * ASCII that is not (U+FE6B to '@', U+FF0E to '.', giving empty labels).
  * Underscores are let through, as for ASCII domains.
  */
-static bool
-is_host_name(const char *d)
+bool
+mail_idn_is_host_name(const char *d, size_t n)
 {
-	size_t n = strlen(d), label = 0, i;
+	size_t label = 0, i;
 
 	if (n == 0 || n > MAIL_IDN_DOMAIN_MAX)
 		return false;
 	for (i = 0; i <= n; i++) {
-		unsigned char c = (unsigned char)d[i];
+		unsigned char c = i < n ? (unsigned char)d[i] : '\0';
 
 		if (c == '.' || c == '\0') {
 			if (label == 0 || label > MAIL_IDN_LABEL_MAX)
@@ -165,7 +165,7 @@ convert_domain(const char *addr, const struct parts *pt, bool unicode,
 	if (irc != IDN2_OK)
 		rc = invalid(addr, "its domain is refused by IDNA",
 		    idn2_strerror(irc), e);
-	else if (!is_host_name(ace))
+	else if (!mail_idn_is_host_name(ace, strlen(ace)))
 		rc = invalid(addr, "its domain is not a host name in A-labels",
 		    NULL, e);
 	else if (unicode && (irc = idn2_to_unicode_8z8z(ace, &u, 0)) !=

@@ -72,6 +72,13 @@ enum err_kind mail_idn_check(const char *addr, enum mail_idn_class *cls,
     struct err *e);
 
 /*
+ * Whether d[0..n) is a host name in ASCII: labels of 1 to
+ * MAIL_IDN_LABEL_MAX letters, digits, '-' or '_' separated by single
+ * dots, at most MAIL_IDN_DOMAIN_MAX bytes, no final dot.
+ */
+bool mail_idn_is_host_name(const char *d, size_t n);
+
+/*
  * The ASCII wire form of addr into out (outlen bytes, NUL-terminated; an
  * out of MAIL_IDN_LEN_MAX + 1 bytes always fits a valid result).  ERR_DATA
  * when addr is invalid, its local part is not ASCII ("needs SMTPUTF8"), or

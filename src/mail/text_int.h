@@ -1,6 +1,6 @@
 /*
- * mail/text_int.h: byte helpers shared by mime.c and rfc2047.c (ASCII
- * only, no locale).  Internal to src/mail.
+ * mail/text_int.h: byte helpers shared by mime.c, rfc2047.c and
+ * dsn_report.c (ASCII only, no locale).  Internal to src/mail.
  */
 #ifndef POSTIE_MAIL_TEXT_INT_H
 #define POSTIE_MAIL_TEXT_INT_H

@@ -559,32 +559,23 @@ netns_resolv_conf() {
 	printf 'nameserver 127.0.0.1\n%s\n' "$_netns_o" >"$NETNS_ETC/resolv.conf"
 }
 
-# _netns_cert NAME SIGNER TEMPLATE-LINES...: as tests/data/mkcerts.sh.
+# _netns_cert NAME SIGNER TEMPLATE-LINES...: tests/data/certlib.sh's
+# recipe in $T (lib.sh sets top_srcdir); certtool's messages on stderr
+# when it fails.
+# shellcheck source=tests/data/certlib.sh disable=SC2154
+. "$top_srcdir/tests/data/certlib.sh"
 _netns_cert() {
 	_netns_c=$T/$1
 	_netns_s=$2
+	[ "$_netns_s" = self ] || _netns_s=$T/$_netns_s
 	shift 2
-	printf '%s\n' "$@" >"$_netns_c.tmpl"
-	{
-		certtool --generate-privkey --key-type=ecdsa --curve=secp256r1 \
-		    --outfile "$_netns_c.key" &&
-		    if [ "$_netns_s" = self ]; then
-			certtool --generate-self-signed \
-			    --load-privkey "$_netns_c.key" \
-			    --template "$_netns_c.tmpl" --outfile "$_netns_c.pem"
-		    else
-			certtool --generate-certificate \
-			    --load-privkey "$_netns_c.key" \
-			    --load-ca-certificate "$T/$_netns_s.pem" \
-			    --load-ca-privkey "$T/$_netns_s.key" \
-			    --template "$_netns_c.tmpl" --outfile "$_netns_c.pem"
-		    fi
-	} >"$_netns_c.log" 2>&1
+	: >"$_netns_c.log"
+	CERTLIB_LOG=$_netns_c.log certlib_make "$_netns_c" "$_netns_s" "$@"
 	_netns_rc=$?
 	if [ $_netns_rc -ne 0 ]; then
 		sed 's/^/# certtool: /' "$_netns_c.log" >&2
 	fi
-	rm -f "$_netns_c.tmpl" "$_netns_c.log"
+	rm -f "$_netns_c.log"
 	return $_netns_rc
 }
 

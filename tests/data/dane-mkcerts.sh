@@ -17,29 +17,14 @@
 set -eu
 
 dir=${1:?usage: dane-mkcerts.sh DIR}
+certlib=$(cd "$(dirname "$0")" && pwd)/certlib.sh
 cd "$dir"
 command -v certtool >/dev/null 2>&1 || { echo "certtool not found" >&2; exit 1; }
 [ -f ca.pem ] && [ -f good.pem ] || { echo "run mkcerts.sh first" >&2; exit 1; }
 
-# cert NAME SIGNER TEMPLATE-LINES...: SIGNER "self" for self-signed.
-cert() {
-	name=$1 signer=$2
-	shift 2
-	printf '%s\n' "$@" >"$name.tmpl"
-	certtool --generate-privkey --key-type=ecdsa --curve=secp256r1 \
-	    --outfile "$name.key" >>mkcerts.log 2>&1
-	if [ "$signer" = self ]; then
-		certtool --generate-self-signed --load-privkey "$name.key" \
-		    --template "$name.tmpl" --outfile "$name.pem" \
-		    >>mkcerts.log 2>&1
-	else
-		certtool --generate-certificate --load-privkey "$name.key" \
-		    --load-ca-certificate "$signer.pem" \
-		    --load-ca-privkey "$signer.key" \
-		    --template "$name.tmpl" --outfile "$name.pem" \
-		    >>mkcerts.log 2>&1
-	fi
-}
+CERTLIB_LOG=$PWD/mkcerts.log
+# shellcheck source=tests/data/certlib.sh
+. "$certlib"
 
 # chain NAME KEY-OF CERT...: NAME.pem the certificates in order.
 chain() {
@@ -58,19 +43,19 @@ encryption_key'
 ca='ca
 cert_signing_key'
 
-cert dane-ee self 'cn = "wrong.invalid"' 'dns_name = "wrong.invalid"' \
+certlib_make dane-ee self 'cn = "wrong.invalid"' 'dns_name = "wrong.invalid"' \
     "$srv" 'activation_date = "2015-01-01 00:00:00 UTC"' \
     'expiration_date = "2016-01-01 00:00:00 UTC"'
-cert dane-oldca self 'cn = "postie expired test CA"' "$ca" \
+certlib_make dane-oldca self 'cn = "postie expired test CA"' "$ca" \
     'activation_date = "2010-01-01 00:00:00 UTC"' \
     'expiration_date = "2015-01-01 00:00:00 UTC"'
-cert dane-oldleaf dane-oldca 'cn = "mail.test.example"' \
+certlib_make dane-oldleaf dane-oldca 'cn = "mail.test.example"' \
     'dns_name = "mail.test.example"' "$srv" \
     'activation_date = "2020-01-01 00:00:00 UTC"' \
     'expiration_date = "2199-01-01 00:00:00 UTC"'
-cert dane-inter ca 'cn = "postie intermediate CA"' "$ca" \
+certlib_make dane-inter ca 'cn = "postie intermediate CA"' "$ca" \
     'expiration_days = 365'
-cert dane-leaf3 dane-inter 'cn = "mail.test.example"' \
+certlib_make dane-leaf3 dane-inter 'cn = "mail.test.example"' \
     'dns_name = "mail.test.example"' "$srv" 'expiration_days = 365'
 chain dane-chain good good ca
 chain dane-chain-expired expired expired ca

@@ -21,34 +21,15 @@
 set -eu
 
 dir=${1:?usage: mkcerts.sh DIR}
+certlib=$(cd "$(dirname "$0")" && pwd)/certlib.sh
 mkdir -p "$dir"
 cd "$dir"
 command -v certtool >/dev/null 2>&1 || { echo "certtool not found" >&2; exit 1; }
 : >mkcerts.log
 
-key() {
-	certtool --generate-privkey --key-type=ecdsa --curve=secp256r1 \
-	    --outfile "$1.key" >>mkcerts.log 2>&1
-}
-
-# cert NAME SIGNER TEMPLATE-LINES...: SIGNER "self" for self-signed.
-cert() {
-	name=$1 signer=$2
-	shift 2
-	printf '%s\n' "$@" >"$name.tmpl"
-	key "$name"
-	if [ "$signer" = self ]; then
-		certtool --generate-self-signed --load-privkey "$name.key" \
-		    --template "$name.tmpl" --outfile "$name.pem" \
-		    >>mkcerts.log 2>&1
-	else
-		certtool --generate-certificate --load-privkey "$name.key" \
-		    --load-ca-certificate "$signer.pem" \
-		    --load-ca-privkey "$signer.key" \
-		    --template "$name.tmpl" --outfile "$name.pem" \
-		    >>mkcerts.log 2>&1
-	fi
-}
+CERTLIB_LOG=$PWD/mkcerts.log
+# shellcheck source=tests/data/certlib.sh
+. "$certlib"
 
 ca_lines='ca
 cert_signing_key
@@ -60,30 +41,34 @@ signing_key
 encryption_key'
 year='expiration_days = 365'
 
-cert ca self 'cn = "postie test CA"' "$ca_lines"
-cert ca2 self 'cn = "postie unknown CA"' "$ca_lines"
-cert good ca 'cn = "mail.test.example"' 'dns_name = "mail.test.example"' \
+certlib_make ca self 'cn = "postie test CA"' "$ca_lines"
+certlib_make ca2 self 'cn = "postie unknown CA"' "$ca_lines"
+certlib_make good ca 'cn = "mail.test.example"' \
+    'dns_name = "mail.test.example"' \
     "$srv" "$year"
-cert expired ca 'cn = "mail.test.example"' 'dns_name = "mail.test.example"' \
+certlib_make expired ca 'cn = "mail.test.example"' \
+    'dns_name = "mail.test.example"' \
     "$srv" 'activation_date = "2015-01-01 00:00:00 UTC"' \
     'expiration_date = "2016-01-01 00:00:00 UTC"'
-cert notyet ca 'cn = "mail.test.example"' 'dns_name = "mail.test.example"' \
+certlib_make notyet ca 'cn = "mail.test.example"' \
+    'dns_name = "mail.test.example"' \
     "$srv" 'activation_date = "2090-01-01 00:00:00 UTC"' \
     'expiration_date = "2099-01-01 00:00:00 UTC"'
-cert wronghost ca 'cn = "other.example"' 'dns_name = "other.example"' \
+certlib_make wronghost ca 'cn = "other.example"' 'dns_name = "other.example"' \
     "$srv" "$year"
-cert selfsigned self 'cn = "mail.test.example"' \
+certlib_make selfsigned self 'cn = "mail.test.example"' \
     'dns_name = "mail.test.example"' "$srv" "$year"
-cert unknownca ca2 'cn = "mail.test.example"' \
+certlib_make unknownca ca2 'cn = "mail.test.example"' \
     'dns_name = "mail.test.example"' "$srv" "$year"
-cert wildcard ca 'cn = "*.test.example"' 'dns_name = "*.test.example"' \
+certlib_make wildcard ca 'cn = "*.test.example"' 'dns_name = "*.test.example"' \
     "$srv" "$year"
-cert idn ca 'cn = "xn--bcher-kva.test.example"' \
+certlib_make idn ca 'cn = "xn--bcher-kva.test.example"' \
     'dns_name = "xn--bcher-kva.test.example"' "$srv" "$year"
-cert ip ca 'cn = "127.0.0.1"' 'ip_address = "127.0.0.1"' "$srv" "$year"
-cert client ca 'cn = "client.example"' 'tls_www_client' 'signing_key' \
+certlib_make ip ca 'cn = "127.0.0.1"' 'ip_address = "127.0.0.1"' "$srv" "$year"
+certlib_make client ca 'cn = "client.example"' 'tls_www_client' 'signing_key' \
     "$year"
-cert revoked ca 'cn = "mail.test.example"' 'dns_name = "mail.test.example"' \
+certlib_make revoked ca 'cn = "mail.test.example"' \
+    'dns_name = "mail.test.example"' \
     "$srv" "$year"
 printf '%s\n' 'crl_next_update = 3650' 'crl_number = 1' >crl.tmpl
 certtool --generate-crl --load-ca-privkey ca.key --load-ca-certificate ca.pem \

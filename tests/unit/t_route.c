@@ -1,6 +1,7 @@
 /*
  * t_route: the destination domain of a recipient (deliver_route_domain):
- * A-labels, case, a final dot, address literals, bad input.  The MX
+ * A-labels, case, a final dot, address literals, bad input; and which
+ * TLSA records the route hands to DANE (io_tls_dane_usable).  The MX
  * delivery itself talks to real servers and a real resolver in
  * tests/cli/t_mx.sh.
  */
@@ -10,6 +11,7 @@
 #include <string.h>
 
 #include "deliver/route.h"
+#include "io/tls.h"
 #include "tap.h"
 
 static void
@@ -37,6 +39,36 @@ domain_fails(const char *addr, const char *why)
 	    strstr(e.msg, why) != NULL, "refused: %s (%s)", addr, e.msg);
 }
 
+/* The records route.c hands to DANE: io_tls_dane_usable()'s rule. */
+static void
+dane_usable(void)
+{
+	static const unsigned char d64[64];
+	static const struct {
+		struct io_tls_dane_rec r;
+		bool want;
+		const char *name;
+	} cases[] = {
+		{ { 3, 1, 1, 32, d64 }, true, "3 1 1, 32 bytes" },
+		{ { 2, 0, 2, 64, d64 }, true, "2 0 2, 64 bytes" },
+		{ { 3, 0, 0, 10, d64 }, true, "3 0 0, 10 bytes" },
+		{ { 1, 1, 1, 32, d64 }, false, "usage 1" },
+		{ { 0, 0, 1, 32, d64 }, false, "usage 0" },
+		{ { 4, 1, 1, 32, d64 }, false, "usage 4" },
+		{ { 3, 2, 1, 32, d64 }, false, "selector 2" },
+		{ { 3, 1, 3, 32, d64 }, false, "matching type 3" },
+		{ { 3, 1, 1, 31, d64 }, false, "SHA2-256 of 31 bytes" },
+		{ { 3, 1, 2, 32, d64 }, false, "SHA2-512 of 32 bytes" },
+		{ { 3, 0, 0, 0, d64 }, false, "exact, empty" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		tap_ok(io_tls_dane_usable(&cases[i].r) == cases[i].want,
+		    "TLSA %s: %s", cases[i].name,
+		    cases[i].want ? "usable" : "not usable");
+}
+
 int
 main(void)
 {
@@ -60,8 +92,12 @@ main(void)
 	domain_fails("user@.example.org", "bad domain");
 	domain_fails("user@example..org", "bad domain");
 	domain_fails("user@exa\x01mple.org", "");
+	domain_fails("user@aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.org", "");	/* a label of 64 */
+	domain_fails("user@.", "bad domain");
 	err_clear(&e);
 	tap_ok(deliver_route_domain("user@example.org", small, sizeof(small),
 	    &e) == ERR_DATA, "too long for the room: refused");
+	dane_usable();
 	return tap_done();
 }
